@@ -1,0 +1,218 @@
+"""Ranking quality on the labelled query sets, for emh and two lexical baselines.
+
+    python benchmarks/eval_ranking.py [--set a|b|all] [--failures] [--json]
+
+Each line of benchmarks/queries_*.jsonl is {"query", "expect", "kind"}:
+`expect` lists the acceptable entries as `document:line` citations of their
+question, or is [] when the store cannot answer and emh should refuse.
+
+Baselines (same store, same run):
+  wratio  rapidfuzz WRatio between the query and each stored question
+  bm25    Okapi BM25 (k1=1.2, b=0.75) over question + answer, Porter2 stems
+Each baseline gets the refusal threshold that suits it best on this very set
+(the most correct outcomes), so its refusal figure is an upper bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from emh_cli.index import open_index  # noqa: E402
+from emh_cli.rank import ask  # noqa: E402
+from emh_cli.store import bundled_store_path, load_store  # noqa: E402
+
+Ranker = Callable[[str], list[tuple[str, float]]]  # ids with scores, best first
+
+
+def load_queries(which: str) -> list[dict[str, object]]:
+    names = {"a": ["queries_a.jsonl"], "b": ["queries_b.jsonl"]}.get(
+        which, ["queries_a.jsonl", "queries_b.jsonl"]
+    )
+    out = []
+    for name in names:
+        for line in (ROOT / "benchmarks" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                q = json.loads(line)
+                q["set"] = name
+                out.append(q)
+    return out
+
+
+def emh_ranker(store: Path) -> Callable[[str, float], list[tuple[str, float]]]:
+    index = open_index(store)
+
+    def run(query: str, threshold: float) -> list[tuple[str, float]]:
+        a = ask(index, query, limit=3, min_score=threshold)
+        return [(r.entry.id, r.score) for r in a.results]
+
+    return run
+
+
+def wratio_ranker(store: Path) -> Ranker:
+    from rapidfuzz import fuzz, process, utils
+
+    entries = [e for e in load_store(store).entries if e.answer is not None]
+    qs = [(e.id, q) for e in entries for q in e.questions]
+
+    def run(query: str) -> list[tuple[str, float]]:
+        best = process.extract(
+            query, [q for _, q in qs], scorer=fuzz.WRatio, processor=utils.default_process, limit=10
+        )
+        seen: dict[str, float] = {}
+        for _, s, i in best:
+            seen.setdefault(qs[i][0], s)
+        return list(seen.items())
+
+    return run
+
+
+def bm25_ranker(store: Path) -> Ranker:
+    import Stemmer
+
+    stem = Stemmer.Stemmer("english").stemWords
+    entries = [e for e in load_store(store).entries if e.answer is not None]
+
+    def toks(s: str) -> list[str]:
+        return list(stem(re.findall(r"[a-z0-9]+", s.lower())))
+
+    docs = [toks(" ".join(e.questions) + " " + (e.answer or "")) for e in entries]
+    n = len(docs)
+    avg = sum(map(len, docs)) / n
+    df = Counter(t for d in docs for t in set(d))
+    tfs = [Counter(d) for d in docs]
+
+    def run(query: str) -> list[tuple[str, float]]:
+        q = toks(query)
+        scores = []
+        for e, d, tf in zip(entries, docs, tfs, strict=True):
+            s = 0.0
+            for t in q:
+                if t in tf:
+                    idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                    f = tf[t]
+                    s += idf * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * len(d) / avg))
+            if s > 0:
+                scores.append((e.id, s))
+        scores.sort(key=lambda x: -x[1])
+        return scores
+
+    return run
+
+
+def expected_ids(store: Path) -> dict[str, str]:
+    return {s.citation: e.id for e in load_store(store).entries for s in e.sources}
+
+
+def measure(outcomes: list[tuple[list[str], set[str]]]) -> dict[str, float]:
+    ans = [(r, exp) for r, exp in outcomes if exp]
+    off = [(r, exp) for r, exp in outcomes if not exp]
+    top1 = sum(1 for r, exp in ans if r and r[0] in exp)
+    top3 = sum(1 for r, exp in ans if any(x in exp for x in r[:3]))
+    mrr = sum(next((1 / (i + 1) for i, x in enumerate(r) if x in exp), 0.0) for r, exp in ans)
+    refused = sum(1 for r, _ in off if not r)
+    false_ref = sum(1 for r, _ in ans if not r)
+    return {
+        "top1": top1 / max(len(ans), 1),
+        "top3": top3 / max(len(ans), 1),
+        "mrr": mrr / max(len(ans), 1),
+        "refusal": refused / max(len(off), 1),
+        "false_refusal": false_ref / max(len(ans), 1),
+        "answerable": len(ans),
+        "offtopic": len(off),
+    }
+
+
+def best_threshold(ranked: list[list[tuple[str, float]]], exps: list[set[str]]) -> float:
+    cands = sorted({s for r in ranked for _, s in r[:1]} | {0.0})
+    best, best_ok = 0.0, -1
+    for t in cands:
+        ok = 0
+        for r, exp in zip(ranked, exps, strict=True):
+            kept = [i for i, s in r if s >= t]
+            ok += (bool(kept) and kept[0] in exp) if exp else not kept
+        if ok > best_ok:
+            best, best_ok = t, ok
+    return best
+
+
+def evaluate(queries: list[dict[str, object]], store: Path) -> dict[str, dict[str, float]]:
+    ids = expected_ids(store)
+    exps = [{ids[c] for c in q["expect"]} for q in queries]  # type: ignore[attr-defined]
+    texts = [str(q["query"]) for q in queries]
+    table: dict[str, dict[str, float]] = {}
+    emh = emh_ranker(store)
+    t0 = time.perf_counter()
+    got = [[i for i, _ in emh(t, 50.0)] for t in texts]
+    elapsed = time.perf_counter() - t0
+    table["emh"] = measure(list(zip(got, exps, strict=True)))
+    table["emh"]["ms_per_query"] = 1000 * elapsed / len(texts)
+    for name, make in (("wratio", wratio_ranker), ("bm25", bm25_ranker)):
+        rk = make(store)
+        ranked = [rk(t) for t in texts]
+        th = best_threshold(ranked, exps)
+        kept = [[i for i, s in r if s >= th][:3] for r in ranked]
+        table[name] = measure(list(zip(kept, exps, strict=True)))
+        table[name]["threshold"] = th
+    return table
+
+
+def failures(queries: list[dict[str, object]], store: Path) -> list[str]:
+    ids = expected_ids(store)
+    emh = emh_ranker(store)
+    lines = []
+    for q in queries:
+        exp = {ids[c] for c in q["expect"]}  # type: ignore[attr-defined]
+        got = emh(str(q["query"]), 0.0)
+        kept = [i for i, s in got if s >= 50.0]
+        ok = (bool(kept) and kept[0] in exp) if exp else not kept
+        if not ok:
+            shown = ", ".join(f"{i}:{s:g}" for i, s in got[:3])
+            lines.append(
+                f"{q['kind']:<18} {q['query']!r}: expect {sorted(exp) or 'none'}, got [{shown}]"
+            )
+    return lines
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", default="all", choices=["a", "b", "all"])
+    ap.add_argument("--failures", action="store_true", help="list the queries emh gets wrong")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    store = bundled_store_path()
+    queries = load_queries(args.set)
+    if args.failures:
+        print("\n".join(failures(queries, store)))
+        return 0
+    table = evaluate(queries, store)
+    if args.json:
+        print(json.dumps(table, indent=2))
+        return 0
+    a = table["emh"]
+    print(
+        f"{len(queries)} queries ({int(a['answerable'])} answerable, {int(a['offtopic'])} to refuse)\n"
+    )
+    print("| ranker | top-1 | top-3 | MRR | off-topic refused | answerable refused |")
+    print("|---|---|---|---|---|---|")
+    for name, m in table.items():
+        print(
+            f"| {name} | {m['top1']:.1%} | {m['top3']:.1%} | {m['mrr']:.3f} | "
+            f"{m['refusal']:.1%} | {m['false_refusal']:.1%} |"
+        )
+    print(f"\nemh: {a['ms_per_query']:.2f} ms per query in-process")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

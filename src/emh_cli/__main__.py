@@ -1,0 +1,3 @@
+from emh_cli.cli import main
+
+main()

@@ -1,0 +1,232 @@
+"""Build a store from source documents: merge, flag, assign topics, write atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emh_cli.errors import SourceError, StoreError
+from emh_cli.model import (
+    FLAG_MERGED,
+    FLAG_OFF_TOPIC,
+    FLAG_TRUNCATED,
+    FLAG_UNANSWERED,
+    SCHEMA_VERSION,
+    Diagnostic,
+    Document,
+    Entry,
+    Source,
+)
+from emh_cli.parse import ParsedDocument, decode_source, parse_document
+from emh_cli.textnorm import Analyzer
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    documents: tuple[Document, ...]
+    entries: tuple[Entry, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "documents": [d.to_json() for d in self.documents],
+            "entries": [e.to_json() for e in self.entries],
+        }
+
+    def serialize(self) -> bytes:
+        return (json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def read_sources(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[str, bytes]]:
+    """Read source files as (document name, bytes); names must be unique."""
+    out: list[tuple[str, bytes]] = []
+    seen: dict[str, str] = {}
+    for p in paths:
+        path = Path(p)
+        name = path.name
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise SourceError(f"{p}: no such file") from None
+        except IsADirectoryError:
+            raise SourceError(f"{p}: is a directory, not a source document") from None
+        except PermissionError:
+            raise SourceError(f"{p}: cannot read (permission denied)") from None
+        except OSError as e:
+            raise SourceError(f"{p}: cannot read ({e.strerror or e})") from None
+        if name in seen:
+            raise SourceError(
+                f"{p}: another source is also named {name!r} ({seen[name]}); "
+                "answers cite documents by name, so names must be unique"
+            )
+        seen[name] = str(p)
+        out.append((name, data))
+    return out
+
+
+def build(sources: Sequence[tuple[str, bytes]], analyzer: Analyzer) -> BuildResult:
+    """Parse, merge and flag. Documents are taken in name order, so the result
+    does not depend on the order they were given in."""
+    if not sources:
+        raise SourceError("no source documents given")
+    parsed: list[tuple[ParsedDocument, str]] = []
+    for name, data in sorted(sources, key=lambda s: s[0]):
+        doc = parse_document(name, decode_source(name, data))
+        if not doc.items:
+            where = f"{name}:1" if doc.lines else name
+            what = "is empty" if not doc.lines else "has no question (a line ending in '?')"
+            raise SourceError(f"{where}: document {what}")
+        parsed.append((doc, hashlib.sha256(data).hexdigest()))
+    return _merge(parsed, analyzer)
+
+
+@dataclass
+class _Draft:
+    questions: list[str]
+    answer: str | None
+    sources: list[Source]
+    truncated: bool
+
+
+def _merge(parsed: list[tuple[ParsedDocument, str]], analyzer: Analyzer) -> BuildResult:
+    diags: list[Diagnostic] = []
+    drafts: list[_Draft] = []
+    by_answer: dict[str, int] = {}
+    for doc, _ in parsed:
+        diags.extend(doc.diagnostics)
+        for qa in doc.items:
+            src = Source(doc.name, qa.line, qa.question, qa.answer_line)
+            if qa.answer is None:
+                drafts.append(_Draft([qa.question], None, [src], False))
+                continue
+            key = " ".join(qa.answer.split())
+            idx = by_answer.get(key)
+            if idx is None:
+                by_answer[key] = len(drafts)
+                drafts.append(_Draft([qa.question], qa.answer, [src], qa.truncated))
+                continue
+            d = drafts[idx]
+            first = d.sources[0]
+            diags.append(
+                Diagnostic(
+                    doc.name,
+                    qa.line,
+                    f"same answer as {first.citation}; merged into entry {idx + 1}",
+                )
+            )
+            if qa.question not in d.questions:
+                d.questions.append(qa.question)
+            d.sources.append(src)
+
+    by_question: dict[str, list[int]] = {}
+    for i, d in enumerate(drafts):
+        if d.answer is not None:
+            for q in d.questions:
+                by_question.setdefault(" ".join(q.casefold().split()), []).append(i)
+    for ids in by_question.values():
+        for i in ids[1:]:
+            first = drafts[ids[0]].sources[0]
+            for s in drafts[i].sources:
+                if " ".join(s.question.casefold().split()) == " ".join(
+                    first.question.casefold().split()
+                ):
+                    diags.append(
+                        Diagnostic(
+                            s.document,
+                            s.line,
+                            f"same question as {first.citation} with a different answer; "
+                            "kept as separate entries",
+                        )
+                    )
+
+    subject = set(analyzer.subject)
+    about_subject = [
+        bool(subject & set(analyzer.words_of(" ".join([*d.questions, d.answer or ""]))))
+        for d in drafts
+    ]
+    mostly_on_subject = bool(subject) and sum(about_subject) * 2 > len(drafts)
+    entries = []
+    for i, d in enumerate(drafts):
+        flags = []
+        if d.answer is None:
+            flags.append(FLAG_UNANSWERED)
+        if d.truncated:
+            flags.append(FLAG_TRUNCATED)
+        if len(d.sources) > 1:
+            flags.append(FLAG_MERGED)
+        if mostly_on_subject and not about_subject[i]:
+            flags.append(FLAG_OFF_TOPIC)
+        entries.append(
+            Entry(
+                id=str(i + 1),
+                question=d.questions[0],
+                questions=tuple(d.questions),
+                answer=d.answer,
+                topics=tuple(assign_topics(analyzer, [*d.questions, d.answer or ""])),
+                flags=tuple(flags),
+                sources=tuple(d.sources),
+            )
+        )
+    documents = tuple(Document(doc.name, doc.lines, len(doc.items), sha) for doc, sha in parsed)
+    order = {doc.name: i for i, (doc, _) in enumerate(parsed)}
+    diags.sort(key=lambda d: (order.get(d.document, -1), d.line or 0))
+    return BuildResult(documents, tuple(entries), tuple(diags))
+
+
+def assign_topics(analyzer: Analyzer, texts: Sequence[str]) -> list[str]:
+    """Topics whose terms occur in any of `texts` (see lexicon/topics.toml)."""
+    words = []
+    for t in texts:
+        words.extend(analyzer.words_of(t))
+        words.append("\x00")  # no multi-word term spans two texts
+    joined = " " + " ".join(words) + " "
+    found = []
+    for topic in analyzer.lexicon["topics"]:
+        if any(_term_in(term, words, joined) for term in topic["terms"]):
+            found.append(topic["name"])
+    return sorted(found)
+
+
+def _term_in(term: str, words: list[str], joined: str) -> bool:
+    term = term.casefold().strip()
+    if " " in term:
+        return f" {term} " in joined
+    if term.endswith("*"):
+        prefix = term[:-1]
+        return any(w.startswith(prefix) for w in words)
+    return term in words
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` via a temporary file and rename: all or nothing."""
+    target = Path(path)
+    parent = target.parent
+    if not parent.is_dir():
+        raise StoreError(f"{target}: folder {str(parent)!r} does not exist")
+    if target.is_dir():
+        raise StoreError(f"{target}: is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as e:
+        raise StoreError(f"{target}: cannot write ({e.strerror or e})") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except OSError as e:
+        raise StoreError(f"{target}: cannot write ({e.strerror or e})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,25 @@
+"""The one error family of emh. The core raises these; the CLI prints one line."""
+
+from __future__ import annotations
+
+
+class EmhError(Exception):
+    """Base class: a problem the user can act on (exit status 2)."""
+
+    exit_code = 2
+
+
+class UsageError(EmhError):
+    """The command line asked for something that does not exist or makes no sense."""
+
+
+class StoreError(EmhError):
+    """A store file is missing, unreadable or malformed."""
+
+
+class SourceError(EmhError):
+    """A source document cannot be parsed into a store."""
+
+
+class NothingToSearch(EmhError):
+    """The query has no searchable words."""

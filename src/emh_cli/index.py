@@ -1,0 +1,324 @@
+"""A derived search index beside the JSON store, cached on disk.
+
+The JSON store stays the readable source of truth. Everything a query needs
+that would otherwise be recomputed per call (terms of every entry, document
+frequencies, the vocabulary for typo correction, the compiled lexicon) lives
+in one SQLite file in the user's cache folder, keyed by the store's path and
+rebuilt when the store, the lexicon or emh itself changes. Candidates come
+from an FTS5 table, so a query touches only the entries that share a term
+with it, at 25 entries or at 100,000.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from emh_cli import __version__
+from emh_cli.errors import StoreError
+from emh_cli.model import Document, Entry, Source, Store
+from emh_cli.store import parse_store, read_store_bytes
+from emh_cli.textnorm import Analyzer, lexicon_fingerprint, load_lexicon
+
+INDEX_FORMAT = 1
+ENV_CACHE = "EMH_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """An entry with the terms the ranker needs."""
+
+    order: int
+    entry: Entry
+    qterms: tuple[frozenset[str], ...]
+    aterms: frozenset[str]
+    intents: frozenset[str]
+
+
+def cache_dir() -> Path:
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "emh"
+
+
+def _fingerprint(path: Path) -> str:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise StoreError(f"{path}: store not found") from None
+    except OSError as e:
+        raise StoreError(f"{path}: cannot read store ({e.strerror or e})") from None
+    return f"{INDEX_FORMAT}|{__version__}|{lexicon_fingerprint()}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+
+
+def _cache_file(path: Path) -> Path:
+    key = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    return cache_dir() / f"index-{key}.sqlite"
+
+
+def open_index(path: Path, *, cache: bool = True) -> Index:
+    """Open the index of the store at `path`, building it first if it is stale."""
+    fp = _fingerprint(path)
+    target = _cache_file(path)
+    if cache and target.is_file():
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+            if row is not None and row[0] == fp:
+                return Index(conn, path)
+        except sqlite3.Error:
+            pass
+        if conn is not None:
+            conn.close()
+    store = parse_store(path, read_store_bytes(path))
+    if cache:
+        built = _build_on_disk(store, fp, target)
+        if built is not None:
+            return built
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    write_index(conn, store, fp)
+    return Index(conn, path)
+
+
+def _build_on_disk(store: Store, fp: str, target: Path) -> Index | None:
+    """Build into a temporary file and rename it into place; None if the cache is not writable."""
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".index-", suffix=".tmp")
+        os.close(fd)
+        conn = sqlite3.connect(tmp)
+        try:
+            write_index(conn, store, fp)
+        finally:
+            conn.close()
+        os.replace(tmp, target)
+        tmp = None
+        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
+        return Index(conn, Path(store.path))
+    except (OSError, sqlite3.Error):
+        return None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def write_index(
+    conn: sqlite3.Connection, store: Store, fingerprint: str, analyzer: Analyzer | None = None
+) -> None:
+    """Fill an empty SQLite database with the index of `store`."""
+    lexicon = analyzer.lexicon if analyzer else load_lexicon()
+    an = analyzer or Analyzer(lexicon)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE entries (
+            rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, answered INTEGER NOT NULL,
+            data TEXT NOT NULL, qterms TEXT NOT NULL, aterms TEXT NOT NULL, intents TEXT NOT NULL);
+        CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE words (word TEXT PRIMARY KEY, len INTEGER NOT NULL, freq INTEGER NOT NULL)
+            WITHOUT ROWID;
+        CREATE INDEX words_len ON words (len, word);
+        CREATE VIRTUAL TABLE fts USING fts5 (q, a, content='');
+        """
+    )
+    df: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    answered = 0
+    fts_rows: list[tuple[int, list[str], list[str]]] = []
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        nonlocal answered
+        for order, e in enumerate(store.entries, start=1):
+            qterms = [an.doc_terms(q) for q in e.questions]
+            aterms = an.doc_terms(e.answer) if e.answer is not None else []
+            for text in (*e.questions, e.answer or ""):
+                words.update(an.content(an.words_of(text)))
+            if e.answer is not None:
+                answered += 1
+                df.update({t for ts in qterms for t in ts} | set(aterms))
+                fts_rows.append((order, [t for ts in qterms for t in ts], aterms))
+            yield (
+                order,
+                e.id,
+                int(e.answer is not None),
+                json.dumps(e.to_json(), ensure_ascii=False),
+                json.dumps(qterms),
+                json.dumps(sorted(set(aterms))),
+                json.dumps(sorted({i for q in e.questions for i in an.intents_of_question(q)})),
+            )
+
+    conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
+    conn.executemany(
+        "INSERT INTO fts (rowid, q, a) VALUES (?, ?, ?)",
+        ((o, " ".join(q), " ".join(a)) for o, q, a in fts_rows),
+    )
+    conn.executemany("INSERT INTO terms VALUES (?, ?)", sorted(df.items()))
+    for w in an.words:
+        words[w] += 0
+    conn.executemany(
+        "INSERT INTO words VALUES (?, ?, ?)",
+        sorted((w, len(w), n) for w, n in words.items() if w.isalpha()),
+    )
+    meta = {
+        "fingerprint": fingerprint,
+        "lexicon": json.dumps(lexicon, ensure_ascii=False),
+        "answered": str(answered),
+        "entries": str(len(store.entries)),
+        "documents": json.dumps([d.to_json() for d in store.documents], ensure_ascii=False),
+        "store": store.path,
+    }
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+    conn.commit()
+
+
+def _entry_from_json(d: dict[str, Any]) -> Entry:
+    return Entry(
+        id=d["id"],
+        question=d["question"],
+        questions=tuple(d["questions"]),
+        answer=d["answer"],
+        topics=tuple(d["topics"]),
+        flags=tuple(d["flags"]),
+        sources=tuple(
+            Source(s["document"], s["line"], s["question"], s.get("answer_line"))
+            for s in d["sources"]
+        ),
+    )
+
+
+class Index:
+    """Read access to a built index. Cheap to open; loads what a call needs."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    def _meta(self, key: str) -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return "" if row is None else str(row[0])
+
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        return Analyzer(json.loads(self._meta("lexicon")))
+
+    @cached_property
+    def answered_count(self) -> int:
+        return int(self._meta("answered") or 0)
+
+    @cached_property
+    def documents(self) -> tuple[Document, ...]:
+        raw = json.loads(self._meta("documents") or "[]")
+        return tuple(Document(d["name"], d["lines"], d["questions"], d["sha256"]) for d in raw)
+
+    def df(self, terms: Iterable[str]) -> dict[str, int]:
+        ts = sorted(set(terms))
+        if not ts:
+            return {}
+        marks = ",".join("?" * len(ts))
+        rows = self.conn.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", ts)
+        return {t: int(n) for t, n in rows}
+
+    def words_near(self, word: str, spread: int) -> list[tuple[str, int]]:
+        """Vocabulary words (with frequency) of about the same length and first letter."""
+        n = len(word)
+        rows = self.conn.execute(
+            "SELECT word, freq FROM words WHERE len BETWEEN ? AND ? AND word >= ? AND word < ?",
+            (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
+        )
+        return [(w, int(f)) for w, f in rows]
+
+    def has_word(self, word: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM words WHERE word = ?", (word,)).fetchone()
+        return row is not None
+
+    def candidates(self, terms: Sequence[str], limit: int) -> list[Indexed]:
+        """Answered entries sharing a term with `terms`, best BM25 first, at most `limit`."""
+        ts = sorted({t for t in terms if t})
+        if not ts:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in ts)
+        try:
+            rows = self.conn.execute(
+                "SELECT e.rowid, e.data, e.qterms, e.aterms, e.intents FROM "
+                "(SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 2.0, 1.0) LIMIT ?) f "
+                "JOIN entries e ON e.rowid = f.rowid",
+                (match, limit),
+            ).fetchall()
+        except sqlite3.Error:
+            return []
+        return [self._indexed(r) for r in rows]
+
+    def _indexed(self, row: Sequence[Any]) -> Indexed:
+        order, data, qterms, aterms, intents = row
+        return Indexed(
+            order=int(order),
+            entry=_entry_from_json(json.loads(data)),
+            qterms=tuple(frozenset(q) for q in json.loads(qterms)),
+            aterms=frozenset(json.loads(aterms)),
+            intents=frozenset(json.loads(intents)),
+        )
+
+    def entries(self) -> list[Entry]:
+        rows = self.conn.execute("SELECT data FROM entries ORDER BY rowid")
+        return [_entry_from_json(json.loads(d)) for (d,) in rows]
+
+    def entry(self, entry_id: str) -> Entry | None:
+        row = self.conn.execute("SELECT data FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        return None if row is None else _entry_from_json(json.loads(row[0]))
+
+    def ids(self) -> list[str]:
+        return [str(r[0]) for r in self.conn.execute("SELECT id FROM entries ORDER BY rowid")]
+
+    def questions(self) -> list[tuple[str, str, bool]]:
+        """(id, question, answered) of every entry, for suggestions."""
+        rows = self.conn.execute("SELECT data, answered FROM entries ORDER BY rowid")
+        out: list[tuple[str, str, bool]] = []
+        for d, answered in rows:
+            e = json.loads(d)
+            out.extend((e["id"], q, bool(answered)) for q in e["questions"])
+        return out
+
+
+def prime_cache(path: Path, built: Any, analyzer: Analyzer) -> None:
+    """After `emh build`: index the new store now, so its first query is fast.
+
+    `built` is a `BuildResult`. A cache that cannot be written is skipped."""
+    store = Store(str(path), tuple(built.entries), tuple(built.documents))
+    target = _cache_file(path)
+    tmp = None
+    try:
+        fp = _fingerprint(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".index-", suffix=".tmp")
+        os.close(fd)
+        conn = sqlite3.connect(tmp)
+        try:
+            write_index(conn, store, fp, analyzer)
+        finally:
+            conn.close()
+        os.replace(tmp, target)
+        tmp = None
+    except (OSError, sqlite3.Error, StoreError):
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

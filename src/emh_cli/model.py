@@ -1,0 +1,173 @@
+"""Plain data types shared by the core and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+FLAG_UNANSWERED = "unanswered"
+FLAG_TRUNCATED = "truncated"
+FLAG_MERGED = "merged"
+FLAG_OFF_TOPIC = "off_topic"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one phrasing of an entry's question stands: `document:line`."""
+
+    document: str
+    line: int
+    question: str
+    answer_line: int | None = None
+
+    @property
+    def citation(self) -> str:
+        return f"{self.document}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "document": self.document,
+            "line": self.line,
+            "question": self.question,
+        }
+        if self.answer_line is not None:
+            out["answer_line"] = self.answer_line
+        return out
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answer (or one unanswered question) with every question it answers."""
+
+    id: str
+    question: str
+    questions: tuple[str, ...]
+    answer: str | None
+    topics: tuple[str, ...]
+    flags: tuple[str, ...]
+    sources: tuple[Source, ...]
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "questions": list(self.questions),
+            "answer": self.answer,
+            "topics": list(self.topics),
+            "flags": list(self.flags),
+            "sources": [s.to_json() for s in self.sources],
+        }
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document a store was built from."""
+
+    name: str
+    lines: int
+    questions: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "lines": self.lines,
+            "questions": self.questions,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A build warning, printed as `document:line: message`."""
+
+    document: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.document if self.line is None else f"{self.document}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Store:
+    """A loaded store: entries in store order, plus the documents they came from."""
+
+    path: str
+    entries: tuple[Entry, ...]
+    documents: tuple[Document, ...] = ()
+
+    def by_id(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.entries}
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A change made to the query before searching, for --explain."""
+
+    original: str
+    replacement: str
+    kind: str  # "spelling" | "typo" | "abbreviation" | "phrase"
+
+    def to_json(self) -> dict[str, str]:
+        return {"from": self.original, "to": self.replacement, "kind": self.kind}
+
+    def __str__(self) -> str:
+        return f"{self.original} → {self.replacement}"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the query asks about: a term and the alternatives that also count."""
+
+    text: str  # the words as the user typed them (after correction)
+    term: str  # canonical term
+    alternatives: tuple[tuple[str, float], ...]  # (term, factor), the term itself first
+    weight: float
+    known: bool
+    role: str = "content"  # "content" | "subject"
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A query after folding, correction and expansion."""
+
+    query: str
+    searched_for: str  # the corrected, expanded query in words
+    concepts: tuple[Concept, ...]
+    intents: frozenset[str]
+    corrections: tuple[Correction, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def corrected(self) -> bool:
+        return any(c.kind in ("typo", "spelling") for c in self.corrections)
+
+
+@dataclass(frozen=True)
+class Result:
+    """An entry with its score for one query."""
+
+    entry: Entry
+    score: float
+    matched: tuple[str, ...] = ()  # the words of the query that matched
+    highlight: tuple[str, ...] = ()  # canonical terms matched, for highlighting
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of `ask`: confident results, or none plus the nearest questions."""
+
+    query: str
+    plan: QueryPlan | None
+    results: tuple[Result, ...]
+    nearest: tuple[Result, ...] = ()
+    threshold: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)

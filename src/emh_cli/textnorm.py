@@ -1,0 +1,298 @@
+"""Text normalisation shared by documents and queries.
+
+The lexicon (spelling variants, abbreviations, synonyms, stop words, topics) is
+read from the TOML and text files in `emh_cli/lexicon/` and compiled into one
+JSON-able dict, which the index caches so that a query never re-reads or
+re-stems the lexicon. `Analyzer` turns text into canonical terms:
+
+    fold (Unicode, case, accents, punctuation) -> British-to-American spelling
+    -> abbreviations -> stop words out -> phrases -> Porter2 stem -> synonym group
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+LEXICON_FILES = (
+    "abbreviations.toml",
+    "spelling.toml",
+    "stopwords.txt",
+    "synonyms.toml",
+    "topics.toml",
+    "words.toml",
+)
+
+_TOKEN = re.compile(r"[^\W_]+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold(text: str) -> list[str]:
+    """Unicode-, case- and accent-folded word tokens of `text`."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = _COMBINING.sub("", text)
+    return _TOKEN.findall(text)
+
+
+def lexicon_fingerprint() -> str:
+    """A hash of the lexicon files, so caches built with another lexicon are rebuilt."""
+    h = hashlib.sha256()
+    for name in LEXICON_FILES:
+        h.update(name.encode())
+        h.update((LEXICON_DIR / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _read_stopwords(path: Path) -> list[str]:
+    words: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words.extend(line.split("#", 1)[0].split())
+    return words
+
+
+def load_lexicon() -> dict[str, Any]:
+    """Read and compile the lexicon files into a JSON-able dict."""
+    import tomllib
+
+    def toml(name: str) -> dict[str, Any]:
+        with (LEXICON_DIR / name).open("rb") as f:
+            return tomllib.load(f)
+
+    return compile_lexicon(
+        abbreviations=toml("abbreviations.toml").get("abbreviations", {}),
+        spelling=toml("spelling.toml"),
+        stopwords=_read_stopwords(LEXICON_DIR / "stopwords.txt"),
+        synonyms=toml("synonyms.toml"),
+        topics=toml("topics.toml").get("topics", {}),
+        words=toml("words.toml"),
+    )
+
+
+def compile_lexicon(
+    *,
+    abbreviations: dict[str, str],
+    spelling: dict[str, Any],
+    stopwords: Sequence[str],
+    synonyms: dict[str, Any],
+    topics: dict[str, Any],
+    words: dict[str, Any],
+) -> dict[str, Any]:
+    """Compile raw lexicon tables; stems are computed here, once."""
+    stem = _stemmer()
+    spell = _Speller(
+        spelling.get("words", {}),
+        list(spelling.get("prefixes", {}).items()),
+        list(spelling.get("suffixes", {}).items()),
+    )
+
+    def norm(word: str) -> list[str]:
+        return [spell(t) for t in fold(word)]
+
+    stop = {t for w in stopwords for t in norm(w)}
+    pronouns = {t for w in words.get("pronouns", []) for t in norm(w)}
+    abbrev = {k.casefold(): norm(v) for k, v in abbreviations.items()}
+    drop = stop | pronouns
+
+    canon: dict[str, str] = {}
+    lex_words: set[str] = set()
+    for group in synonyms.get("groups", []):
+        toks = [t for w in group for t in norm(w) if t not in drop]
+        if not toks:
+            continue
+        head = stem(toks[0])
+        for t in toks:
+            canon.setdefault(stem(t), head)
+            lex_words.add(t)
+
+    def term(word: str) -> str:
+        s = str(stem(word))
+        return canon.get(s, s)
+
+    phrases: dict[str, list[str]] = {}
+    for key, value in synonyms.get("phrases", {}).items():
+        k = [t for t in norm(key) if t not in drop]
+        v = [t for t in norm(value) if t not in drop]
+        if len(k) >= 1 and v:
+            phrases[" ".join(k)] = v
+            lex_words.update(k)
+            lex_words.update(v)
+    related: dict[str, list[str]] = {}
+    for key, values in synonyms.get("related", {}).items():
+        head = term(spell(key.casefold()))
+        for v in values:
+            related.setdefault(head, []).extend(term(t) for t in norm(v) if t not in drop)
+    intents: dict[str, list[str]] = {
+        k.casefold(): [t for w in v for t in norm(w)] for k, v in words.get("intents", {}).items()
+    }
+    topic_list = []
+    for name, spec in sorted(topics.items()):
+        topic_list.append(
+            {
+                "name": name.casefold(),
+                "aliases": sorted({a.casefold() for a in spec.get("aliases", [])}),
+                "terms": list(spec.get("terms", [])),
+            }
+        )
+        lex_words.update(t for a in spec.get("aliases", []) for t in norm(a))
+    for exp in abbrev.values():
+        lex_words.update(exp)
+    lex_words.update(abbrev)
+    lex_words -= drop
+    return {
+        "stop": sorted(stop),
+        "pronouns": sorted(pronouns),
+        "subject": [t for t in norm(words.get("subject", "")) if t not in drop],
+        "intents": intents,
+        "first_word_intents": sorted(words.get("first_word_intents", ["is"])),
+        "spell_words": spell.words,
+        "spell_prefixes": spell.prefixes,
+        "spell_suffixes": spell.suffixes,
+        "abbrev": abbrev,
+        "phrases": phrases,
+        "canon": canon,
+        "related": {k: sorted(set(v) - {k}) for k, v in sorted(related.items())},
+        "topics": topic_list,
+        "words": sorted(lex_words),
+    }
+
+
+@lru_cache(maxsize=1)
+def _stemmer_obj() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _stemmer() -> Any:
+    return _stemmer_obj().stemWord
+
+
+class _Speller:
+    def __init__(
+        self,
+        words: dict[str, str],
+        prefixes: list[tuple[str, str]] | list[list[str]],
+        suffixes: list[tuple[str, str]] | list[list[str]],
+    ) -> None:
+        self.words = {k.casefold(): v.casefold() for k, v in words.items()}
+        self.prefixes = sorted(([a, b] for a, b in prefixes), key=lambda p: -len(p[0]))
+        self.suffixes = sorted(([a, b] for a, b in suffixes), key=lambda p: -len(p[0]))
+
+    def __call__(self, word: str) -> str:
+        w = self.words.get(word)
+        if w is not None:
+            return w
+        for a, b in self.prefixes:
+            if word.startswith(a) and len(word) > len(a):
+                word = b + word[len(a) :]
+                break
+        for a, b in self.suffixes:
+            if word.endswith(a) and len(word) > len(a):
+                word = word[: -len(a)] + b
+                break
+        return word
+
+
+class Analyzer:
+    """Turns text into canonical terms with a compiled lexicon (see `load_lexicon`)."""
+
+    def __init__(self, lexicon: dict[str, Any]) -> None:
+        self.lexicon = lexicon
+        self.stop = frozenset(lexicon["stop"])
+        self.pronouns = frozenset(lexicon["pronouns"])
+        self.subject: list[str] = lexicon["subject"]
+        self.abbrev: dict[str, list[str]] = lexicon["abbrev"]
+        self.phrases: dict[str, list[str]] = lexicon["phrases"]
+        self.phrase_len = max((k.count(" ") + 1 for k in self.phrases), default=1)
+        self.canon: dict[str, str] = lexicon["canon"]
+        self.related: dict[str, list[str]] = lexicon["related"]
+        self.intents: dict[str, list[str]] = lexicon["intents"]
+        self.first_word_intents = frozenset(lexicon["first_word_intents"])
+        self.speller = _Speller(
+            lexicon["spell_words"], lexicon["spell_prefixes"], lexicon["spell_suffixes"]
+        )
+        self._stem = _stemmer()
+        self._term_cache: dict[str, str] = {}
+        self._spell_cache: dict[str, str] = {}
+        self.words = frozenset(lexicon["words"])
+
+    # -- words ------------------------------------------------------------
+    def spell(self, word: str) -> str:
+        s = self._spell_cache.get(word)
+        if s is None:
+            s = self._spell_cache[word] = self.speller(word)
+        return s
+
+    def term(self, word: str) -> str:
+        """The canonical term of one (spelling-normalised) word."""
+        t = self._term_cache.get(word)
+        if t is None:
+            s = self._stem(word)
+            t = self._term_cache[word] = self.canon.get(s, s)
+        return t
+
+    def words_of(self, text: str) -> list[str]:
+        """Folded, spelling-normalised words with abbreviations expanded."""
+        out: list[str] = []
+        for tok in fold(text):
+            tok = self.spell(tok)
+            exp = self.abbrev.get(tok)
+            if exp is not None:
+                out.extend(exp)
+            else:
+                out.append(tok)
+        return out
+
+    def content(self, words: Iterable[str]) -> list[str]:
+        """Words without stop words, pronouns, question words and 1-letter tokens."""
+        drop = self.stop | self.pronouns
+        return [w for w in words if len(w) > 1 and w not in drop and w not in self.intents]
+
+    def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
+        """(start, end, replacement) for each phrase, longest match first, no overlap."""
+        found: list[tuple[int, int, list[str]]] = []
+        i = 0
+        n = len(words)
+        while i < n:
+            for size in range(min(self.phrase_len, n - i), 0, -1):
+                rep = self.phrases.get(" ".join(words[i : i + size]))
+                if rep is not None and (size > 1 or rep != [words[i]]):
+                    found.append((i, i + size, rep))
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
+
+    # -- documents --------------------------------------------------------
+    def doc_terms(self, text: str) -> list[str]:
+        """Canonical terms of a document field; phrase replacements are added."""
+        words = self.content(self.words_of(text))
+        terms = [self.term(w) for w in words]
+        for _, _, rep in self.find_phrases(words):
+            terms.extend(self.term(w) for w in rep)
+        return terms
+
+    def intents_of_question(self, text: str) -> list[str]:
+        """The question-word kinds of a stored question ("how", "why", ...)."""
+        toks = fold(text)
+        kinds = []
+        for kind, words in self.intents.items():
+            if kind in self.first_word_intents:
+                if toks and toks[0] in words:
+                    kinds.append(kind)
+            elif any(t in words for t in toks):
+                kinds.append(kind)
+        return sorted(kinds)
+
+    def query_intents(self, toks: Sequence[str]) -> frozenset[str]:
+        kinds = {t for t in toks if t in self.intents and t not in self.first_word_intents}
+        if toks and toks[0] in self.intents.get("is", ()) and "is" in self.first_word_intents:
+            kinds.add("is")
+        return frozenset(kinds)
