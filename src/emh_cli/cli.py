@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from emh_cli import __version__
+from emh_cli.complete import complete_id, complete_source, complete_topic
 
 
 class ExitStatus(IntEnum):
@@ -190,6 +191,12 @@ def ask(
     from emh_cli.errors import UsageError
     from emh_cli.rank import DEFAULT_MIN_SCORE
 
+    if min_score is not None and min_score != min_score:  # NaN passes click's range check
+        raise click.BadParameter(
+            "nan is not a number in the range 0<=x<=100.",
+            ctx=click.get_current_context(),
+            param_hint="'--min-score'",
+        )
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     if batch:
         if query:
@@ -227,11 +234,23 @@ def ask(
 def list_(
     topic: Annotated[
         str | None,
-        typer.Option("--topic", "-t", help="Only entries under this topic.", show_default=False),
+        typer.Option(
+            "--topic",
+            "-t",
+            help="Only entries under this topic.",
+            show_default=False,
+            autocompletion=complete_topic,
+        ),
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option("--source", "-s", help="Only entries from this document.", show_default=False),
+        typer.Option(
+            "--source",
+            "-s",
+            help="Only entries from this document.",
+            show_default=False,
+            autocompletion=complete_source,
+        ),
     ] = None,
     json_: JsonOpt = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output.")] = False,
@@ -265,7 +284,10 @@ def list_(
     "  emh show 4 --json",
 )
 def show(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="An id from `emh list`.")],
+    entry_id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="An id from `emh list`.", autocompletion=complete_id),
+    ],
     json_: JsonOpt = False,
 ) -> None:
     from emh_cli.catalog import missing_id

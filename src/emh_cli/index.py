@@ -28,7 +28,7 @@ from emh_cli import __version__
 from emh_cli.errors import StoreError
 from emh_cli.model import Document, Entry, Source, Store
 from emh_cli.store import parse_store, read_store_bytes
-from emh_cli.textnorm import Analyzer, lexicon_fingerprint, load_lexicon
+from emh_cli.textnorm import Analyzer, lexicon_fingerprint, load_lexicon, read_common_words
 
 INDEX_FORMAT = 1
 ENV_CACHE = "EMH_CACHE_DIR"
@@ -136,6 +136,7 @@ def write_index(
         CREATE TABLE words (word TEXT PRIMARY KEY, len INTEGER NOT NULL, freq INTEGER NOT NULL)
             WITHOUT ROWID;
         CREATE INDEX words_len ON words (len, word);
+        CREATE TABLE common (word TEXT PRIMARY KEY, rank INTEGER NOT NULL) WITHOUT ROWID;
         CREATE VIRTUAL TABLE fts USING fts5 (q, a, content='');
         """
     )
@@ -176,6 +177,10 @@ def write_index(
     conn.executemany(
         "INSERT INTO words VALUES (?, ?, ?)",
         sorted((w, len(w), n) for w, n in words.items() if w.isalpha()),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO common VALUES (?, ?)",
+        ((w, r) for r, w in enumerate(read_common_words(), start=1)),
     )
     meta = {
         "fingerprint": fingerprint,
@@ -244,6 +249,25 @@ class Index:
             (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
         )
         return [(w, int(f)) for w, f in rows]
+
+    def common_near(self, word: str, spread: int) -> list[tuple[str, int]]:
+        """Common English words of about the same length and first letter, with -rank."""
+        n = len(word)
+        rows = self.conn.execute(
+            "SELECT word, rank FROM common WHERE length(word) BETWEEN ? AND ? "
+            "AND word >= ? AND word < ?",
+            (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
+        )
+        return [(w, -int(r)) for w, r in rows]
+
+    def common_rank(self, words: Iterable[str]) -> dict[str, int]:
+        """Frequency rank in general English of those `words` that are common."""
+        ws = sorted(set(words))
+        if not ws:
+            return {}
+        marks = ",".join("?" * len(ws))
+        rows = self.conn.execute(f"SELECT word, rank FROM common WHERE word IN ({marks})", ws)
+        return {w: int(r) for w, r in rows}
 
     def has_word(self, word: str) -> bool:
         row = self.conn.execute("SELECT 1 FROM words WHERE word = ?", (word,)).fetchone()

@@ -1,9 +1,291 @@
-"""`emh` with no arguments in a terminal: ask repeatedly at a prompt."""
+"""`emh` with no arguments in a terminal: ask repeatedly at a prompt.
+
+A line is a question, answered exactly as `emh ask` answers it in a terminal,
+or a command starting with ':' (`:help` lists them). The index is opened once.
+readline gives line editing, Tab completion of the commands and their
+arguments, and a history kept in the user's state folder
+($XDG_STATE_HOME/emh/history, else ~/.local/state/emh/history). An error is
+one line and the prompt comes back; Ctrl-C drops the line being typed (or
+stops the answer being worked out); Ctrl-D or `:q` leaves.
+
+readline and rich load inside `run`, never at import.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emh_cli.index import Index
+    from emh_cli.output import Output
+
+PROMPT = "emh> "
+HISTORY_LENGTH = 1000
+QUIT = frozenset({":q", ":quit", ":exit", "quit", "exit"})
+
+HELP = """\
+Type a question and press Enter, e.g.  how is it treated
+Commands:
+  :list [TOPIC]   entries (id, question, topics, sources), optionally of one topic
+  :topics         topics with their entry counts
+  :sources        source documents with their entry counts
+  :show ID        one entry whole
+  :help           this help
+  :q, :quit       leave (or Ctrl-D)
+Up/Down recall earlier lines; Tab completes commands, topics and ids; Ctrl-C cancels a line."""
 
 
-def run(store: Path) -> int:
-    raise NotImplementedError
+def history_path() -> Path | None:
+    """Where the prompt's history lives; None when there is no home to keep it in."""
+    xdg = os.environ.get("XDG_STATE_HOME", "")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "emh" / "history"
+    try:
+        return Path.home() / ".local" / "state" / "emh" / "history"
+    except (RuntimeError, KeyError, OSError):
+        return None
+
+
+def _debug() -> bool:
+    return os.environ.get("EMH_DEBUG", "") not in ("", "0")
+
+
+@dataclass
+class Session:
+    """One prompt session over an open index. `handle` runs one line."""
+
+    index: Index
+    out: Output
+    limit: int = 3
+    _topics: list[str] | None = field(default=None, repr=False)
+
+    # -- what Tab offers -------------------------------------------------------
+
+    def topics(self) -> list[str]:
+        if self._topics is None:
+            from emh_cli.catalog import topic_names
+
+            self._topics = topic_names(self.index.entries(), self.index.analyzer.lexicon)
+        return self._topics
+
+    def completions(self, line: str) -> list[str]:
+        """Whole-line candidates for what has been typed so far (commands only)."""
+        commands = [":list", ":topics", ":sources", ":show", ":help", ":quit"]
+        if not line.startswith(":"):
+            return []
+        head, space, rest = line.partition(" ")
+        if not space:
+            return [
+                c + " " if c in (":list", ":show") else c for c in commands if c.startswith(head)
+            ]
+        if " " in rest:
+            return []
+        if head == ":show":
+            words = self.index.ids()
+        elif head == ":list":
+            words = self.topics()
+        else:
+            return []
+        return [f"{head} {w}" for w in words if w.startswith(rest)]
+
+    # -- one line -------------------------------------------------------------
+
+    def handle(self, line: str) -> bool:
+        """Run one line of input; False when the user asked to leave."""
+        from emh_cli.errors import EmhError
+
+        text = line.strip()
+        if not text:
+            return True
+        if text.lower() in QUIT:
+            return False
+        try:
+            if text.startswith(":"):
+                self.command(text)
+            else:
+                self.ask(text)
+            self.out.write("\n")  # a blank line between one answer and the next prompt
+        except EmhError as e:
+            self.out.message(f"emh: {e}")
+        except Exception as e:
+            if _debug():
+                import traceback
+
+                traceback.print_exc()
+            self.out.message(
+                f"emh: internal error: {type(e).__name__}: {e} (set EMH_DEBUG=1 for a traceback)"
+            )
+        return True
+
+    def ask(self, text: str) -> None:
+        from emh_cli.output import nearest_message
+        from emh_cli.rank import DEFAULT_MIN_SCORE
+        from emh_cli.rank import ask as run_ask
+
+        answer = run_ask(self.index, text, limit=self.limit, min_score=DEFAULT_MIN_SCORE)
+        self.out.answer(answer)
+        if not answer.results:
+            for line in nearest_message(answer):
+                self.out.message(line)
+            if answer.nearest:
+                self.out.message("(:show ID reads one of them)")
+
+    def command(self, text: str) -> None:
+        from emh_cli import catalog
+        from emh_cli.errors import UsageError
+
+        name, _, arg = text.partition(" ")
+        name, arg = name.lower(), arg.strip()
+        if name in (":help", ":h", ":?"):
+            self.out.write(HELP + "\n")
+        elif name in (":list", ":ls", ":l"):
+            entries = self.index.entries()
+            if arg:
+                topic = catalog.resolve_topic(arg, entries, self.index.analyzer)
+                entries = catalog.filter_entries(entries, topic=topic)
+            self.out.entries(entries)
+        elif name in (":topics", ":t"):
+            entries = self.index.entries()
+            names = catalog.topic_names(entries, self.index.analyzer.lexicon)
+            self.out.counts(catalog.topic_counts(entries, names), "topics")
+        elif name in (":sources", ":s"):
+            entries = self.index.entries()
+            counts = catalog.source_counts(entries)
+            docs = self.index.documents
+            names = catalog.document_names(entries, docs)
+            self.out.counts([(n, counts.get(n, 0)) for n in names], "sources")
+        elif name == ":show":
+            if not arg:
+                raise UsageError("usage: :show ID (ids are in :list)")
+            entry = self.index.entry(arg)
+            if entry is None:
+                raise catalog.missing_id(arg, self.index.ids())
+            self.out.entry(entry)
+        else:
+            raise UsageError(f"unknown command {name!r}; :help lists the commands")
+
+
+# -- the terminal -------------------------------------------------------------
+
+
+def _load_history(readline: Any, path: Path | None) -> None:
+    readline.set_history_length(HISTORY_LENGTH)
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        readline.read_history_file(str(path))
+
+
+def _save_history(readline: Any, path: Path | None) -> None:
+    """Keep the last HISTORY_LENGTH lines, readable by the user alone; never fail."""
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        readline.write_history_file(str(path))
+        os.chmod(path, 0o600)
+
+
+@contextlib.contextmanager
+def _line_editing(session: Session) -> Iterator[Callable[[str], None]]:
+    """readline set up for the session; yields a function that records a line."""
+    try:
+        import readline
+    except ImportError:  # a Python built without readline: plain input() still works
+        yield lambda line: None
+        return
+    path = history_path()
+    old_completer = readline.get_completer()
+    old_delims = readline.get_completer_delims()
+    _load_history(readline, path)
+    readline.set_auto_history(False)
+    candidates: list[str] = []
+
+    def complete(text: str, state: int) -> str | None:
+        nonlocal candidates
+        try:
+            if state == 0:
+                line = readline.get_line_buffer()[: readline.get_endidx()]
+                start = len(line) - len(text)
+                candidates = [c[start:] for c in session.completions(line)]
+            return candidates[state] if state < len(candidates) else None
+        except Exception:
+            return None
+
+    readline.set_completer(complete)
+    readline.set_completer_delims(" \t\n")
+    if "libedit" in (readline.__doc__ or ""):
+        readline.parse_and_bind("bind ^I rl_complete")
+    else:
+        readline.parse_and_bind("tab: complete")
+
+    def record(line: str) -> None:
+        n = readline.get_current_history_length()
+        if line.strip() and (n == 0 or readline.get_history_item(n) != line):
+            readline.add_history(line)
+
+    try:
+        yield record
+    finally:
+        _save_history(readline, path)
+        readline.set_completer(old_completer)
+        readline.set_completer_delims(old_delims)
+
+
+def _banner(out: Output, index: Index, store: Path) -> None:
+    from rich.text import Text
+
+    from emh_cli import __version__
+    from emh_cli.output import sanitize
+
+    n = len(index.ids())
+    line = Text(f"emh {__version__}", style="bold")
+    line.append(f" · {n} entries from {sanitize(store.name)}", style="dim")
+    out.console.print(line)
+    out.console.print(
+        Text("Ask a question, or type :help for commands. :q or Ctrl-D leaves.", style="dim")
+    )
+
+
+def run(store: Path, *, read: Callable[[str], str] = input) -> int:
+    """The prompt loop. Returns the exit status (0)."""
+    from emh_cli.index import open_index
+    from emh_cli.output import Output
+
+    index = open_index(store)  # a missing or broken store fails here, once
+    out = Output()
+    session = Session(index, out)
+    if out.rich:
+        _banner(out, index, store)
+    else:
+        out.write("Ask a question, or :help for commands. :q or Ctrl-D leaves.\n")
+    with _line_editing(session) as record:
+        while True:
+            try:
+                line = read(PROMPT)
+            except EOFError:  # Ctrl-D
+                out.write("\n")
+                break
+            except KeyboardInterrupt:  # Ctrl-C at the prompt: drop the line
+                out.write("\n")
+                continue
+            record(line)
+            try:
+                if not session.handle(line):
+                    break
+            except KeyboardInterrupt:  # Ctrl-C while answering: back to the prompt
+                out.write("\n")
+                _flush(out.err)
+                continue
+            _flush(out.out)
+    return 0
+
+
+def _flush(stream: Any) -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        stream.flush()

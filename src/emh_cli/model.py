@@ -145,6 +145,7 @@ class QueryPlan:
     intents: frozenset[str]
     corrections: tuple[Correction, ...] = ()
     dropped: tuple[str, ...] = ()
+    mentions_subject: bool = False
 
     @property
     def corrected(self) -> bool:

@@ -66,12 +66,21 @@ def use_terminal(stream: IO[str]) -> bool:
         return False
 
 
-def make_console(stream: IO[str], width: int | None = None) -> Console:
+def no_color() -> bool:
+    """NO_COLOR (https://no-color.org) is set: no escape codes at all, not even bold."""
+    return os.environ.get("NO_COLOR", "") != ""
+
+
+def make_console(
+    stream: IO[str], width: int | None = None, force_terminal: bool | None = None
+) -> Console:
     from rich.console import Console
 
     return Console(
         file=stream,
         width=width,
+        force_terminal=force_terminal,
+        color_system=None if no_color() else "auto",
         highlight=False,
         markup=False,
         emoji=False,
@@ -134,8 +143,15 @@ def answer_json(answer: Answer, explain: bool = False) -> dict[str, Any]:
     return out
 
 
+# json.dumps escapes C0 controls itself; these it would write raw.
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def dumps(obj: Any, stream: IO[str]) -> str:
-    return json.dumps(obj, ensure_ascii=not _utf(stream), indent=2) + "\n"
+    """JSON text; DEL, C1 controls and bidi marks are written as \\uXXXX escapes
+    (the value is unchanged) so that JSON shown in a terminal cannot drive it."""
+    text = json.dumps(obj, ensure_ascii=not _utf(stream), indent=2)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 # -- human output -----------------------------------------------------------
@@ -165,7 +181,7 @@ class Output:
     def console(self) -> Console:
         if self._console is None:
             assert self.out is not None
-            self._console = make_console(self.out, self.width)
+            self._console = make_console(self.out, self.width, self.force_terminal)
         return self._console
 
     # plumbing

@@ -18,8 +18,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from emh_cli.errors import NothingToSearch
 from emh_cli.index import Index, Indexed
@@ -41,6 +42,12 @@ class Weights:
     precision: float = 0.15
     intent: float = 0.05
     candidates: int = 300
+    # An unknown word's weight grows with its rarity in general English:
+    # rank 10**common_lo or more common -> common_floor, 10**common_hi or rarer -> 1.
+    common_lo: float = 3.3
+    common_hi: float = 4.2
+    common_floor: float = 0.1
+    known_common: float = 0.25  # a known word's weight keeps this share however common it is
 
 
 WEIGHTS = Weights()
@@ -51,42 +58,77 @@ def idf(df: int, n: int) -> float:
 
 
 def _typo_budget(word: str) -> int:
-    if len(word) <= 4 or not word.isalpha():
+    if len(word) <= 2 or not word.isalpha():
         return 0
-    return 1 if len(word) <= 7 else 2
+    return 1 if len(word) <= 8 else 2
 
 
-def correct_word(index: Index, word: str) -> str | None:
-    """The store word `word` is most likely a misspelling of, or None.
-
-    Only small edits (1 for 5-7 letters, 2 for longer words), same first
-    letter, so a real word the store lacks ("splenectomy") is left alone."""
-    budget = _typo_budget(word)
-    if budget == 0:
-        return None
-    choices = index.words_near(word, budget)
-    if not choices:
-        return None
+def _closest(word: str, choices: list[tuple[str, int]], budget: int) -> str | None:
     from rapidfuzz.distance import OSA
 
     best: tuple[int, int, str] | None = None
     for cand, freq in choices:
         d = OSA.distance(word, cand, score_cutoff=budget)
-        if d <= budget and d > 0:
+        if len(word) == 3 and len(cand) != 4:
+            continue  # "tst" may be "test"; a 3-letter word is never rewritten otherwise
+        if 0 < d <= budget and (d < 2 or cand[-2:] == word[-2:]):
             key = (d, -freq, cand)
             if best is None or key < best:
                 best = key
     return None if best is None else best[2]
 
 
+def correct_word(index: Index, word: str) -> str | None:
+    """The store word `word` is most likely a misspelling of, or None.
+
+    Only small edits (1 for 4-8 letters, 2 for longer words, then with the
+    same last two letters), same first letter, and never a common English
+    word: a real word the store lacks ("splenectomy", "bond") is left alone."""
+    budget = _typo_budget(word)
+    if budget == 0:
+        return None
+    return _closest(word, index.words_near(word, budget), budget)
+
+
+def common_misspelling(index: Index, word: str) -> str | None:
+    """The common English word `word` misspells ("docters" -> "doctors"), or None."""
+    budget = min(_typo_budget(word), 1)
+    if budget == 0:
+        return None
+    return _closest(word, index.common_near(word, budget), budget)
+
+
+_OPTION = re.compile(r"(?:^|(?<=\s))(?:\(([a-eA-E])\)|([a-eA-E])[).:])(?=\s)")
+
+
+def split_options(query: str) -> tuple[str, str]:
+    """A multiple-choice question's stem and its options ("(a) ... (b) ...").
+
+    The options of a quiz question name the answer and its distractors: the
+    ranker uses them only where they match, so wrong options cannot make a
+    question look unanswerable."""
+    marks = list(_OPTION.finditer(query))
+    letters = [(m.group(1) or m.group(2)).lower() for m in marks]
+    for i in range(len(letters) - 1):
+        if letters[i] == "a" and letters[i + 1] == "b":
+            return query[: marks[i].start()], query[marks[i].start() :]
+    return query, ""
+
+
 def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPlan:
     an = index.analyzer
-    toks = fold(query[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
-    intents = an.query_intents(toks)
+    stem_text, options_text = split_options(query[:MAX_QUERY_CHARS])
+    toks = fold(stem_text)[:MAX_QUERY_WORDS]
+    option_toks = fold(options_text)[:MAX_QUERY_WORDS]
+    intents = an.query_intents([an.spell(t) for t in toks])
     corrections: list[Correction] = []
     words: list[str] = []
     pronoun = False
-    for tok in toks:
+    n_stem = len(toks)
+    option_words: list[str] = []
+    for k, tok in enumerate([*toks, *option_toks]):
+        if k == n_stem:
+            words, option_words = option_words, words  # from here on: the options
         sp = an.spell(tok)
         if sp != tok:
             corrections.append(Correction(tok, sp, "spelling"))
@@ -95,48 +137,69 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             corrections.append(Correction(tok, " ".join(exp), "abbreviation"))
             words.extend(exp)
             continue
-        if sp in an.pronouns:
+        if sp in an.pronouns and k < n_stem:
             pronoun = True
         words.append(sp)
+    if option_toks:
+        words, option_words = option_words, words
     content = an.content(words)
+    option_content = an.content(option_words)
     dropped = tuple(w for w in words if w not in content)
 
-    known_df = index.df(an.term(w) for w in content)
-    fixed: list[str] = []
-    for w in content:
-        if an.term(w) in known_df or w in an.words or index.has_word(w):
-            fixed.append(w)
-            continue
-        c = correct_word(index, w)
-        if c is None:
-            fixed.append(w)
-        else:
-            corrections.append(Correction(w, c, "typo"))
-            exp = an.abbrev.get(c)
-            fixed.extend(exp if exp else [c])
+    known_df = index.df(an.term(w) for w in [*content, *option_content])
+    common = index.common_rank([*content, *option_content])
+    common_alias: dict[str, str] = {}
 
-    final: list[str] = []
-    phrases = {start: (end, rep) for start, end, rep in an.find_phrases(fixed)}
-    i = 0
-    while i < len(fixed):
-        if i in phrases:
-            end, rep = phrases[i]
-            corrections.append(Correction(" ".join(fixed[i:end]), " ".join(rep), "phrase"))
-            final.extend(rep)
-            i = end
-        else:
-            final.append(fixed[i])
-            i += 1
+    def normalise(content: list[str]) -> list[str]:
+        fixed: list[str] = []
+        for w in content:
+            if an.term(w) in known_df or w in an.words or w in common or index.has_word(w):
+                fixed.append(w)
+                continue
+            c = correct_word(index, w)
+            if c is None:
+                fixed.append(w)
+                alias = common_misspelling(index, w)
+                if alias is not None:
+                    common_alias[w] = alias
+            else:
+                corrections.append(Correction(w, c, "typo"))
+                exp = an.abbrev.get(c)
+                fixed.extend(exp if exp else [c])
+        final: list[str] = []
+        phrases = {start: (end, rep) for start, end, rep in an.find_phrases(fixed)}
+        i = 0
+        while i < len(fixed):
+            if i in phrases:
+                end, rep = phrases[i]
+                corrections.append(Correction(" ".join(fixed[i:end]), " ".join(rep), "phrase"))
+                final.extend(rep)
+                i = end
+            else:
+                final.append(fixed[i])
+                i += 1
+        return final
+
+    final = normalise(content)
+    options = normalise(option_content)
 
     subject_terms = [an.term(w) for w in an.subject]
     need_subject = pronoun or not final
     terms = [an.term(w) for w in final]
-    all_terms = set(terms) | set(subject_terms)
+    option_terms = [an.term(w) for w in options]
+    all_terms = set(terms) | set(subject_terms) | set(option_terms)
     for t in list(all_terms):
         all_terms.update(an.related.get(t, ()))
     df = index.df(all_terms)
     n = max(index.answered_count, 1)
     unknown_weight = idf(0, n)
+    ranks = index.common_rank([*final, *options, *common_alias.values()])
+    for w in final:
+        if w in an.keywords:
+            ranks.pop(w, None)
+    for w, alias in common_alias.items():
+        if alias in ranks:
+            ranks[w] = ranks[alias]
 
     concepts: list[Concept] = []
     seen: set[str] = set()
@@ -149,14 +212,13 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             (r, weights.related) for r in an.related.get(term, ()) if r in df and r != term
         ]
         if term in df:
-            weight, known = idf(df[term], n), True
+            rarity = unknown_factor(word, ranks.get(word), weights)
+            weight = idf(df[term], n) * (weights.known_common + (1 - weights.known_common) * rarity)
+            known = True
         elif any(r in df for r, _ in alts[1:]):
             weight, known = idf(min(df[r] for r, _ in alts[1:]), n), True
         else:
-            factor = 1.0 if len(word) >= 5 else 0.7 if len(word) == 4 else 0.3
-            if word.isdigit():
-                factor = 0.3
-            weight, known = unknown_weight * factor, False
+            weight, known = unknown_weight * unknown_factor(word, ranks.get(word), weights), False
         concepts.append(Concept(word, term, tuple(alts), weight, known, role))
 
     for w, t in zip(final, terms, strict=True):
@@ -164,13 +226,17 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     if need_subject:
         for w, t in zip(an.subject, subject_terms, strict=True):
             add(w, t, "subject")
+    for w, t in zip(options, option_terms, strict=True):
+        add(w, t, "option")
     if not concepts:
         raise NothingToSearch("nothing to search for: the query has no searchable words")
     searched = " ".join(c.text for c in concepts if c.role == "content")
     if need_subject and pronoun:
         searched = (searched + " [" + " ".join(an.subject) + "]").strip()
+    mentions = pronoun or any(an.term(w) in subject_terms for w in final)
     return QueryPlan(
         query=query,
+        mentions_subject=mentions,
         searched_for=searched or " ".join(an.subject),
         concepts=tuple(concepts),
         intents=intents,
@@ -179,17 +245,73 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     )
 
 
+def unknown_factor(word: str, rank: int | None, weights: Weights = WEIGHTS) -> float:
+    """How much a word the store lacks says about the question (0-1)."""
+    if word.isdigit() or len(word) <= 2:
+        return 0.2
+    factor = 1.0
+    if rank is not None:
+        x = (math.log10(rank) - weights.common_lo) / (weights.common_hi - weights.common_lo)
+        factor = min(1.0, max(weights.common_floor, x))
+    if len(word) <= 3:
+        factor = min(factor, 0.5)
+    return factor
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the confidence of one (query, entry) pair is computed from."""
+
+    coverage: float  # matched weight / (weight, a known missing term at a discount)
+    matched: float  # log(1 + matched weight in units of an unknown word)
+    unknown: float  # share of the query's weight the store does not know at all
+    missing: float  # share of the query's weight the store knows but this entry lacks
+    precision: float  # share of the entry's question terms the query covers
+    fields: float  # matched weight found in the question rather than the answer
+    intent: float  # the question word (how/why/...) matches
+    subject: float  # the query names the store's subject or points at it ("it")
+    dominant: float  # log(1 + the heaviest unknown word / matched weight)
+
+    def vector(self) -> tuple[float, ...]:
+        return (
+            self.coverage,
+            self.matched,
+            self.unknown,
+            self.missing,
+            self.precision,
+            self.fields,
+            self.intent,
+            self.subject,
+            self.dominant,
+        )
+
+
+# Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
+# Fitted by benchmarks/fit_calibration.py on the labelled query sets; the
+# threshold of 50 then means "more likely answerable than not".
+CALIBRATION: tuple[float, ...] = (-1.861, 1.438, 2.383, -0.878, -1.412, 2.653, -0.502, 0.460, 2.176, -2.680)
+
+
 @dataclass(frozen=True)
 class Scored:
     item: Indexed
-    score: float
+    rank: float
+    features: Features
     matched_terms: frozenset[str]
+    score: float = 0.0
 
 
-def score_entry(plan: QueryPlan, item: Indexed, weights: Weights = WEIGHTS) -> Scored:
+def confidence(f: Features, calibration: Sequence[float] = CALIBRATION) -> float:
+    z = calibration[0] + sum(c * x for c, x in zip(calibration[1:], f.vector(), strict=True))
+    return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def score_entry(
+    plan: QueryPlan, item: Indexed, unit: float, weights: Weights = WEIGHTS
+) -> Scored | None:
     q_all: frozenset[str] = frozenset().union(*item.qterms) if item.qterms else frozenset()
     a = item.aterms
-    total = cov = fcov = den = 0.0
+    total = cov = fcov = den = unknown = missing = heaviest = 0.0
     matched: set[str] = set()
     factor_of: dict[str, float] = {}
     for c in plan.concepts:
@@ -203,37 +325,61 @@ def score_entry(plan: QueryPlan, item: Indexed, weights: Weights = WEIGHTS) -> S
                 ha = max(ha, f)
                 matched.add(t)
         hit = max(hq, ha)
+        if c.role == "option" and hit == 0:
+            continue  # a distractor of a multiple-choice question
         total += c.weight
         cov += c.weight * hit
         fcov += c.weight * max(hq, weights.answer_field * ha)
         den += c.weight * (1.0 if (hit > 0 or not c.known) else weights.missing_known)
+        if not c.known:
+            unknown += c.weight
+            heaviest = max(heaviest, c.weight)
+        elif hit == 0:
+            missing += c.weight
     if cov <= 0 or total <= 0:
-        return Scored(item, 0.0, frozenset())
-    coverage = cov / den
-    fields = fcov / total
+        return None
     precision = 0.0
     for qt in item.qterms:
         if qt:
             got = sum(factor_of.get(t, 0.0) for t in qt)
             precision = max(precision, got / len(qt))
-    intent = 1.0 if plan.intents & item.intents else 0.0
-    s = (
-        weights.coverage * coverage
-        + weights.fields * fields
-        + weights.precision * precision
-        + weights.intent * intent
+    feats = Features(
+        coverage=cov / den,
+        matched=math.log1p(cov / unit),
+        unknown=unknown / total,
+        missing=missing / total,
+        precision=precision,
+        fields=fcov / cov,
+        intent=1.0 if plan.intents & item.intents else 0.0,
+        subject=1.0 if plan.mentions_subject else 0.0,
+        dominant=math.log1p(heaviest / cov),
     )
-    s *= coverage  # an entry that misses what the query is about cannot be confident
-    return Scored(item, round(100.0 * min(s, 1.0), 1), frozenset(matched))
+    r = (
+        weights.coverage * feats.coverage
+        + weights.fields * (fcov / total)
+        + weights.precision * precision
+        + weights.intent * feats.intent
+    ) * feats.coverage
+    return Scored(item, r, feats, frozenset(matched))
 
 
-def rank(index: Index, plan: QueryPlan, weights: Weights = WEIGHTS) -> list[Scored]:
+def rank(
+    index: Index,
+    plan: QueryPlan,
+    weights: Weights = WEIGHTS,
+    calibration: Sequence[float] = CALIBRATION,
+) -> list[Scored]:
     terms = [t for c in plan.concepts for t, _ in c.alternatives]
     items = index.candidates(terms, weights.candidates)
-    scored = [score_entry(plan, it, weights) for it in items]
-    scored = [s for s in scored if s.score > 0]
-    scored.sort(key=lambda s: (-s.score, s.item.order))
-    return scored
+    unit = idf(0, max(index.answered_count, 1))
+    scored = [s for it in items if (s := score_entry(plan, it, unit, weights)) is not None]
+    scored.sort(key=lambda s: (-s.rank, s.item.order))
+    out: list[Scored] = []
+    ceiling = 100.0
+    for s in scored:
+        ceiling = min(ceiling, round(confidence(s.features, calibration), 1))
+        out.append(replace(s, score=ceiling))
+    return out
 
 
 def matched_words(texts: Sequence[str], terms: frozenset[str], index: Index) -> tuple[str, ...]:
@@ -256,9 +402,10 @@ def ask(
     limit: int = 3,
     min_score: float = DEFAULT_MIN_SCORE,
     weights: Weights = WEIGHTS,
+    calibration: Sequence[float] = CALIBRATION,
 ) -> Answer:
     plan = plan_query(index, query, weights)
-    scored = rank(index, plan, weights)
+    scored = rank(index, plan, weights, calibration)
     confident = [s for s in scored if s.score >= min_score][:limit]
     results = tuple(_result(index, plan, s) for s in confident)
     nearest: tuple[Result, ...] = ()

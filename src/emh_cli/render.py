@@ -111,6 +111,11 @@ def rich_entries(console: Console, entries: Sequence[Entry]) -> None:
         if not e.answered:
             q.append(" (unanswered)", style="magenta")
         table.add_row(e.id, q, ", ".join(e.topics), Text(sanitize(citations(e))))
+    # Too wide for the terminal: without expand, rich squeezes the no_wrap
+    # columns to nothing (the ids vanish); with it, the ratios share the width.
+    wide = console.options.update_width(1 << 16)
+    if console.measure(table, options=wide).maximum > console.width:
+        table.expand = True
     console.print(table)
 
 

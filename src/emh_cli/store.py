@@ -138,8 +138,11 @@ def validate_store(path: Path, obj: Any) -> Store:
         raise c.fail("entries", f"expected a list, got {_kind(raw_entries)}")
     if not raw_entries:
         raise c.fail("entries", "the store has no entries")
+    raw_documents = obj.get("documents", [])
+    if not isinstance(raw_documents, list):
+        raise c.fail("documents", f"expected a list, got {_kind(raw_documents)}")
     documents = []
-    for i, d in enumerate(obj.get("documents", [])):
+    for i, d in enumerate(raw_documents):
         w = f"documents[{i}]"
         d = c.obj(d, w)
         documents.append(

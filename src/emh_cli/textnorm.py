@@ -22,6 +22,8 @@ from typing import Any
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 LEXICON_FILES = (
     "abbreviations.toml",
+    "common_words.txt",
+    "keywords.txt",
     "spelling.toml",
     "stopwords.txt",
     "synonyms.toml",
@@ -47,6 +49,11 @@ def lexicon_fingerprint() -> str:
         h.update(name.encode())
         h.update((LEXICON_DIR / name).read_bytes())
     return h.hexdigest()[:16]
+
+
+def read_common_words() -> list[str]:
+    """Common English words, most frequent first (lexicon/common_words.txt)."""
+    return _read_stopwords(LEXICON_DIR / "common_words.txt")
 
 
 def _read_stopwords(path: Path) -> list[str]:
@@ -95,7 +102,7 @@ def compile_lexicon(
         return [spell(t) for t in fold(word)]
 
     stop = {t for w in stopwords for t in norm(w)}
-    pronouns = {t for w in words.get("pronouns", []) for t in norm(w)}
+    pronouns = {t for w in words.get("pronouns", []) for t in norm(w) if len(t) > 1}
     abbrev = {k.casefold(): norm(v) for k, v in abbreviations.items()}
     drop = stop | pronouns
 
@@ -119,7 +126,7 @@ def compile_lexicon(
         k = [t for t in norm(key) if t not in drop]
         v = [t for t in norm(value) if t not in drop]
         if len(k) >= 1 and v:
-            phrases[" ".join(k)] = v
+            phrases[" ".join(stem(t) for t in k)] = v
             lex_words.update(k)
             lex_words.update(v)
     related: dict[str, list[str]] = {}
@@ -159,6 +166,7 @@ def compile_lexicon(
         "related": {k: sorted(set(v) - {k}) for k, v in sorted(related.items())},
         "topics": topic_list,
         "words": sorted(lex_words),
+        "keywords": sorted({t for w in _read_stopwords(LEXICON_DIR / "keywords.txt") for t in norm(w)}),
     }
 
 
@@ -221,6 +229,7 @@ class Analyzer:
         self._term_cache: dict[str, str] = {}
         self._spell_cache: dict[str, str] = {}
         self.words = frozenset(lexicon["words"])
+        self.keywords = frozenset(lexicon.get("keywords", ()))
 
     # -- words ------------------------------------------------------------
     def spell(self, word: str) -> str:
@@ -257,11 +266,12 @@ class Analyzer:
     def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, replacement) for each phrase, longest match first, no overlap."""
         found: list[tuple[int, int, list[str]]] = []
+        stems = [self._stem(w) for w in words]
         i = 0
         n = len(words)
         while i < n:
             for size in range(min(self.phrase_len, n - i), 0, -1):
-                rep = self.phrases.get(" ".join(words[i : i + size]))
+                rep = self.phrases.get(" ".join(stems[i : i + size]))
                 if rep is not None and (size > 1 or rep != [words[i]]):
                     found.append((i, i + size, rep))
                     i += size

@@ -1,0 +1,122 @@
+"""Fit the logistic calibration of emh's confidence score on labelled queries.
+
+    python benchmarks/fit_calibration.py [--train a|b|all] [--l2 0.5]
+
+For every query, the features of emh's top-ranked entry (emh_cli.rank.Features)
+are paired with one label: 1 if the store can answer the query, else 0. A
+logistic regression with an L2 penalty is fitted by Newton's method; the
+printed coefficients go into emh_cli.rank.CALIBRATION. The fit is reported
+on the training set and on the other set, at the threshold of 50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from eval_ranking import expected_ids, load_queries  # noqa: E402
+
+from emh_cli.index import open_index  # noqa: E402
+from emh_cli.rank import plan_query, rank  # noqa: E402
+from emh_cli.store import bundled_store_path  # noqa: E402
+
+
+def samples(which: str) -> list[tuple[tuple[float, ...], int, bool]]:
+    store = bundled_store_path()
+    index = open_index(store)
+    ids = expected_ids(store)
+    out = []
+    for q in load_queries(which):
+        exp = {ids[c] for c in q["expect"]}  # type: ignore[attr-defined]
+        scored = rank(index, plan_query(index, str(q["query"])))
+        if not scored:
+            continue
+        top = scored[0]
+        out.append((top.features.vector(), int(bool(exp)), top.item.entry.id in exp))
+    return out
+
+
+def solve(a: list[list[float]], b: list[float]) -> list[float]:
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(m[r][c]))
+        m[c], m[p] = m[p], m[c]
+        for r in range(n):
+            if r != c and m[c][c]:
+                f = m[r][c] / m[c][c]
+                m[r] = [x - f * y for x, y in zip(m[r], m[c], strict=True)]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+def fit(
+    data: list[tuple[tuple[float, ...], int, bool]], l2: float, refuse_weight: float = 1.0
+) -> list[float]:
+    xs = [(1.0, *x) for x, _, _ in data]
+    ys = [y for _, y, _ in data]
+    cw = [1.0 if y else refuse_weight for y in ys]
+    k = len(xs[0])
+    w = [0.0] * k
+    for _ in range(50):
+        grad = [0.0] * k
+        hess = [[0.0] * k for _ in range(k)]
+        for x, y, c in zip(xs, ys, cw, strict=True):
+            z = sum(a * b for a, b in zip(w, x, strict=True))
+            p = 1 / (1 + math.exp(-max(-50, min(50, z))))
+            for i in range(k):
+                grad[i] += c * (p - y) * x[i]
+                for j in range(k):
+                    hess[i][j] += c * p * (1 - p) * x[i] * x[j]
+        for i in range(1, k):
+            grad[i] += l2 * w[i]
+            hess[i][i] += l2
+        step = solve(hess, grad)
+        w = [a - b for a, b in zip(w, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-9:
+            break
+    return w
+
+
+def report(name: str, data: list[tuple[tuple[float, ...], int, bool]], w: list[float]) -> None:
+    ans = [d for d in data if d[1]]
+    off = [d for d in data if not d[1]]
+
+    def p(x: tuple[float, ...]) -> float:
+        z = w[0] + sum(a * b for a, b in zip(w[1:], x, strict=True))
+        return 1 / (1 + math.exp(-max(-50, min(50, z))))
+
+    false_ref = sum(1 for x, _, _ in ans if p(x) < 0.5)
+    refused = sum(1 for x, _, _ in off if p(x) < 0.5)
+    top1 = sum(1 for x, _, ok in ans if ok and p(x) >= 0.5)
+    print(
+        f"{name}: answerable refused {false_ref}/{len(ans)}, off-topic refused "
+        f"{refused}/{len(off)}, top-1 kept {top1}/{len(ans)}"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", default="a", choices=["a", "b", "all"])
+    ap.add_argument("--l2", type=float, default=0.5)
+    ap.add_argument(
+        "--refuse-weight", type=float, default=1.0, help="weight of an unanswerable query"
+    )
+    args = ap.parse_args()
+    train = samples(args.train)
+    w = fit(train, args.l2, args.refuse_weight)
+    print("CALIBRATION = (" + ", ".join(f"{x:.3f}" for x in w) + ")")
+    report("train " + args.train, train, w)
+    for other in ("a", "b"):
+        if other != args.train:
+            report("test " + other, samples(other), w)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
