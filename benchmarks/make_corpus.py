@@ -140,14 +140,13 @@ QUESTION_TEMPLATES = (
     "What does {x} look like on {t}?",
 )
 
-SOURCE_STOP = frozenset(
-    """about above after again against also although among because been before being below
+_SOURCE_STOP = """about above after again against also although among because been before being below
     between both cannot could does doing down during each even ever every from further have
     having here into itself just more most much must never only other ought over same should
     since some such than that their theirs them then there these they this those through under
     until upon very what when where which while whom whose will with within without would your
-    yours""".split()
-)
+    yours"""
+SOURCE_STOP = frozenset(_SOURCE_STOP.split())
 
 
 def _split(table: str) -> list[str]:

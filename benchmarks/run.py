@@ -28,18 +28,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import fcntl
 import json
+import marshal
 import os
 import platform
 import random
 import shutil
 import statistics
-import struct
+import subprocess
 import sys
 import tempfile
-import termios
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +54,80 @@ NOMATCH_QUERY = "qwxz vbnm plokij"
 
 # -- running children -------------------------------------------------------------
 
+# Children are started by this small launcher, not by the benchmark process:
+# Linux counts the pre-exec memory of a child in its ru_maxrss, which for a
+# child spawned by this (large) process would be this process's own peak. The
+# launcher is a bare interpreter that fork()s, so a child's pre-exec image is
+# the launcher's few MiB of anonymous memory, below any Python program's own.
+LAUNCHER = r"""
+import marshal, os, select, sys, time, fcntl, struct, termios
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+def child(argv, env, fds):
+    try:
+        for src, dst in fds:
+            os.dup2(src, dst)
+        os.execve(argv[0], argv, env)
+    except BaseException:
+        os._exit(127)
+while True:
+    head = inp.read(4)
+    if len(head) < 4:
+        break
+    argv, env, stdin, stdout, tty = marshal.loads(inp.read(int.from_bytes(head, "big")))
+    chunks = []
+    if tty:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+        fds = [(slave, 0), (slave, 1), (slave, 2)]
+    else:
+        fds = [
+            (os.open(stdin, os.O_RDONLY), 0),
+            (os.open(stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 1),
+            (os.open(os.devnull, os.O_WRONLY), 2),
+        ]
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        child(argv, env, fds)
+    if tty:
+        os.close(slave)
+        pidfd = os.pidfd_open(pid)
+        watch = [master, pidfd]
+        while pidfd in watch:
+            ready = select.select(watch, [], [])[0]
+            if master in ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    data = b""
+                if data:
+                    chunks.append(data)
+                else:
+                    watch.remove(master)
+            if pidfd in ready:
+                watch.remove(pidfd)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - t0
+    if tty:
+        os.close(pidfd)
+        os.set_blocking(master, False)
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+    else:
+        for fd, _ in fds:
+            os.close(fd)
+    reply = marshal.dumps((wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status), b"".join(chunks)))
+    out.write(len(reply).to_bytes(4, "big") + reply)
+    out.flush()
+"""
+
 
 @dataclass
 class Run:
@@ -65,15 +137,51 @@ class Run:
     out: bytes = b""
 
 
-def _drain(fd: int, sink: list[bytes]) -> None:
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # EIO: every slave end is closed
-            return
-        if not chunk:
-            return
-        sink.append(chunk)
+class Launcher:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [PY, "-S", "-I", "-c", LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
+
+    def spawn(
+        self,
+        argv: Sequence[str],
+        env: dict[str, str],
+        *,
+        stdin: str = os.devnull,
+        stdout: str | None = None,
+        tty: bool = False,
+    ) -> Run:
+        """Run `argv` to completion: wall time (fork to wait4) and peak RSS of the child.
+
+        With `tty`, stdin, stdout and stderr are a fresh 100x40 pseudo-terminal
+        and its output is returned; otherwise stdout goes to the file `stdout`
+        (default: returned via a temporary file) and stderr to /dev/null."""
+        tmp_out: str | None = None
+        if not tty and stdout is None:
+            fd, tmp_out = tempfile.mkstemp(prefix="emh-bench-out-")
+            os.close(fd)
+            stdout = tmp_out
+        req = marshal.dumps((list(argv), dict(env), stdin, stdout or "", tty))
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(len(req).to_bytes(4, "big") + req)
+        self.proc.stdin.flush()
+        head = self.proc.stdout.read(4)
+        if len(head) < 4:
+            raise SystemExit("the launcher died")
+        wall, rss, status, out = marshal.loads(self.proc.stdout.read(int.from_bytes(head, "big")))
+        if tmp_out is not None:
+            out = Path(tmp_out).read_bytes()
+            os.unlink(tmp_out)
+        return Run(wall, rss, status, out)
+
+
+LAUNCH: Launcher | None = None
 
 
 def spawn(
@@ -84,49 +192,10 @@ def spawn(
     stdout: str | None = None,
     tty: bool = False,
 ) -> Run:
-    """Run `argv` to completion; wall time and peak RSS of the child alone.
-
-    With `tty`, stdin, stdout and stderr are a fresh pseudo-terminal (100x40),
-    read by a thread so the child never blocks on a full buffer; otherwise
-    stdout goes to the file `stdout` (default: captured via a temp file) and
-    stderr to /dev/null."""
-    actions: list[tuple[int, ...] | tuple[int, int, str, int, int]] = []
-    sink: list[bytes] = []
-    reader: threading.Thread | None = None
-    master = slave = -1
-    tmp_out: str | None = None
-    if tty:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
-        actions = [(os.POSIX_SPAWN_DUP2, slave, 0), (os.POSIX_SPAWN_DUP2, slave, 1)]
-        actions.append((os.POSIX_SPAWN_DUP2, slave, 2))
-        reader = threading.Thread(target=_drain, args=(master, sink), daemon=True)
-        reader.start()
-    else:
-        if stdout is None:
-            fd, tmp_out = tempfile.mkstemp(prefix="emh-bench-out-")
-            os.close(fd)
-            stdout = tmp_out
-        actions = [
-            (os.POSIX_SPAWN_OPEN, 0, stdin, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 1, stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
-            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-        ]
-    t0 = time.perf_counter()
-    pid = os.posix_spawn(argv[0], list(argv), env, file_actions=actions)
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - t0
-    out = b""
-    if tty:
-        os.close(slave)
-        assert reader is not None
-        reader.join(5)
-        os.close(master)
-        out = b"".join(sink)
-    elif tmp_out is not None:
-        out = Path(tmp_out).read_bytes()
-        os.unlink(tmp_out)
-    return Run(wall, int(usage.ru_maxrss), os.waitstatus_to_exitcode(status), out)
+    global LAUNCH
+    if LAUNCH is None:
+        LAUNCH = Launcher()
+    return LAUNCH.spawn(argv, env, stdin=stdin, stdout=stdout, tty=tty)
 
 
 # -- bookkeeping ------------------------------------------------------------------
@@ -207,7 +276,9 @@ def fmt_ms(ms: float) -> str:
 
 
 def table(rows: Sequence[Row]) -> str:
-    head = "| Measurement | Runs | Median wall (ms) | Peak RSS (MiB) | Ratio / rate | Budget | Met |"
+    head = (
+        "| Measurement | Runs | Median wall (ms) | Peak RSS (MiB) | Ratio / rate | Budget | Met |"
+    )
     lines = [head, "|---|--:|--:|--:|--:|---|:-:|"]
     for r in rows:
         met = "" if r.ok is None else ("yes" if r.ok else "**NO**")
@@ -285,7 +356,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # synthetic store ------------------------------------------------------------------
         log(f"writing a synthetic source of {n:,} pairs ...")
         corpus = spawn(
-            [PY, str(HERE / "make_corpus.py"), str(n), "--seed", str(args.seed), "-o", str(big_src)],
+            [
+                PY,
+                str(HERE / "make_corpus.py"),
+                str(n),
+                "--seed",
+                str(args.seed),
+                "-o",
+                str(big_src),
+            ],
             env,
         )
         if corpus.status != 0:
@@ -311,8 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             repeats,
             args.seed,
         )
-        for r in res["emh_json"] + res["big_json"]:
-            check_json(r, "emh ask --json")
+        for one in res["emh_json"] + res["big_json"]:
+            check_json(one, "emh ask --json")
 
         # batch -----------------------------------------------------------------------
         log(f"batch: {batch_runs} x {n_batch:,} queries ...")

@@ -30,7 +30,7 @@ from emh_cli.model import Document, Entry, Source, Store
 from emh_cli.store import parse_store, read_store_bytes
 from emh_cli.textnorm import Analyzer, lexicon_fingerprint, load_lexicon, read_common_words
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 ENV_CACHE = "EMH_CACHE_DIR"
 
 
@@ -132,7 +132,8 @@ def write_index(
         CREATE TABLE entries (
             rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, answered INTEGER NOT NULL,
             data TEXT NOT NULL, qterms TEXT NOT NULL, aterms TEXT NOT NULL, intents TEXT NOT NULL);
-        CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, qdf INTEGER NOT NULL)
+            WITHOUT ROWID;
         CREATE TABLE words (word TEXT PRIMARY KEY, len INTEGER NOT NULL, freq INTEGER NOT NULL)
             WITHOUT ROWID;
         CREATE INDEX words_len ON words (len, word);
@@ -141,6 +142,7 @@ def write_index(
         """
     )
     df: Counter[str] = Counter()
+    qdf: Counter[str] = Counter()
     words: Counter[str] = Counter()
     answered = 0
     fts_rows: list[tuple[int, list[str], list[str]]] = []
@@ -155,6 +157,7 @@ def write_index(
             if e.answer is not None:
                 answered += 1
                 df.update({t for ts in qterms for t in ts} | set(aterms))
+                qdf.update({t for ts in qterms for t in ts})
                 fts_rows.append((order, [t for ts in qterms for t in ts], aterms))
             yield (
                 order,
@@ -171,7 +174,9 @@ def write_index(
         "INSERT INTO fts (rowid, q, a) VALUES (?, ?, ?)",
         ((o, " ".join(q), " ".join(a)) for o, q, a in fts_rows),
     )
-    conn.executemany("INSERT INTO terms VALUES (?, ?)", sorted(df.items()))
+    conn.executemany(
+        "INSERT INTO terms VALUES (?, ?, ?)", sorted((t, n, qdf[t]) for t, n in df.items())
+    )
     for w in an.words:
         words[w] += 0
     conn.executemany(
@@ -232,6 +237,15 @@ class Index:
     def documents(self) -> tuple[Document, ...]:
         raw = json.loads(self._meta("documents") or "[]")
         return tuple(Document(d["name"], d["lines"], d["questions"], d["sha256"]) for d in raw)
+
+    def question_terms(self, terms: Iterable[str]) -> set[str]:
+        """Those `terms` that occur in some answered entry's question."""
+        ts = sorted(set(terms))
+        if not ts:
+            return set()
+        marks = ",".join("?" * len(ts))
+        rows = self.conn.execute(f"SELECT term FROM terms WHERE qdf > 0 AND term IN ({marks})", ts)
+        return {str(t) for (t,) in rows}
 
     def df(self, terms: Iterable[str]) -> dict[str, int]:
         ts = sorted(set(terms))

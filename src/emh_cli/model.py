@@ -132,7 +132,8 @@ class Concept:
     alternatives: tuple[tuple[str, float], ...]  # (term, factor), the term itself first
     weight: float
     known: bool
-    role: str = "content"  # "content" | "subject"
+    role: str = "content"  # "content" | "subject" | "option" (of a multiple-choice quiz)
+    aspect: bool = False  # a word from lexicon/keywords.txt: what the question is about
 
 
 @dataclass(frozen=True)

@@ -89,11 +89,12 @@ def parse_document(name: str, text: str) -> ParsedDocument:
         if answer is None:
             diags.append(Diagnostic(name, q_line, "question has no answer; kept as unanswered"))
         elif items[-1].truncated:
+            mark = next(m for m in TRUNCATION_MARKS if answer.rstrip().endswith(m))
             diags.append(
                 Diagnostic(
                     name,
                     body_last,
-                    "answer is cut off in the source (ends with '…'); flagged truncated",
+                    f"answer is cut off in the source (ends with '{mark}'); flagged truncated",
                 )
             )
 

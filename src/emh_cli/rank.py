@@ -35,11 +35,11 @@ DEFAULT_MIN_SCORE = 50.0
 @dataclass(frozen=True)
 class Weights:
     related: float = 0.6  # a related word, relative to the word itself
-    answer_field: float = 0.6  # an answer-only match, relative to a question match
-    missing_known: float = 0.5  # weight of a known term the entry lacks, for coverage
+    answer_field: float = 0.5  # an answer-only match, relative to a question match
+    missing_known: float = 0.3  # weight of a known term the entry lacks, for coverage
     coverage: float = 0.62
-    fields: float = 0.18
-    precision: float = 0.15
+    fields: float = 0.25
+    precision: float = 0.3
     intent: float = 0.05
     candidates: int = 300
     # An unknown word's weight grows with its rarity in general English:
@@ -47,7 +47,7 @@ class Weights:
     common_lo: float = 3.3
     common_hi: float = 4.2
     common_floor: float = 0.1
-    known_common: float = 0.25  # a known word's weight keeps this share however common it is
+    known_common: float = 0.1  # a known word's weight keeps this share however common it is
 
 
 WEIGHTS = Weights()
@@ -191,6 +191,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     for t in list(all_terms):
         all_terms.update(an.related.get(t, ()))
     df = index.df(all_terms)
+    topical = index.question_terms(all_terms)
     n = max(index.answered_count, 1)
     unknown_weight = idf(0, n)
     ranks = index.common_rank([*final, *options, *common_alias.values()])
@@ -212,14 +213,19 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             (r, weights.related) for r in an.related.get(term, ()) if r in df and r != term
         ]
         if term in df:
-            rarity = unknown_factor(word, ranks.get(word), weights)
-            weight = idf(df[term], n) * (weights.known_common + (1 - weights.known_common) * rarity)
-            known = True
+            # A word the store's questions use is one of its topics; a common
+            # English word found only inside answers ("body") is mostly phrasing.
+            weight, known = idf(df[term], n), True
+            if term not in topical:
+                rarity = unknown_factor(word, ranks.get(word), weights)
+                weight *= weights.known_common + (1 - weights.known_common) * rarity
         elif any(r in df for r, _ in alts[1:]):
             weight, known = idf(min(df[r] for r, _ in alts[1:]), n), True
         else:
             weight, known = unknown_weight * unknown_factor(word, ranks.get(word), weights), False
-        concepts.append(Concept(word, term, tuple(alts), weight, known, role))
+        concepts.append(
+            Concept(word, term, tuple(alts), weight, known, role, aspect=word in an.keywords)
+        )
 
     for w, t in zip(final, terms, strict=True):
         add(w, t, "content")
@@ -271,6 +277,7 @@ class Features:
     intent: float  # the question word (how/why/...) matches
     subject: float  # the query names the store's subject or points at it ("it")
     dominant: float  # log(1 + the heaviest unknown word / matched weight)
+    aspect: float  # 1 if the entry lacks a word of lexicon/keywords.txt the query has
 
     def vector(self) -> tuple[float, ...]:
         return (
@@ -283,13 +290,14 @@ class Features:
             self.intent,
             self.subject,
             self.dominant,
+            self.aspect,
         )
 
 
 # Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
 # Fitted by benchmarks/fit_calibration.py on the labelled query sets; the
 # threshold of 50 then means "more likely answerable than not".
-CALIBRATION: tuple[float, ...] = (-1.861, 1.438, 2.383, -0.878, -1.412, 2.653, -0.502, 0.460, 2.176, -2.680)
+CALIBRATION: tuple[float, ...] = (-1.959, 1.615, 2.227, -1.085, -1.831, 2.236, -0.575, 0.341, 2.738, -2.224, -2.847)
 
 
 @dataclass(frozen=True)
@@ -312,6 +320,7 @@ def score_entry(
     q_all: frozenset[str] = frozenset().union(*item.qterms) if item.qterms else frozenset()
     a = item.aterms
     total = cov = fcov = den = unknown = missing = heaviest = 0.0
+    aspect = 0.0
     matched: set[str] = set()
     factor_of: dict[str, float] = {}
     for c in plan.concepts:
@@ -328,6 +337,8 @@ def score_entry(
         if c.role == "option" and hit == 0:
             continue  # a distractor of a multiple-choice question
         total += c.weight
+        if c.aspect and hit == 0:
+            aspect = 1.0
         cov += c.weight * hit
         fcov += c.weight * max(hq, weights.answer_field * ha)
         den += c.weight * (1.0 if (hit > 0 or not c.known) else weights.missing_known)
@@ -353,6 +364,7 @@ def score_entry(
         intent=1.0 if plan.intents & item.intents else 0.0,
         subject=1.0 if plan.mentions_subject else 0.0,
         dominant=math.log1p(heaviest / cov),
+        aspect=aspect,
     )
     r = (
         weights.coverage * feats.coverage
