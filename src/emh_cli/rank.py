@@ -184,7 +184,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     options = normalise(option_content)
 
     subject_terms = [an.term(w) for w in an.subject]
-    need_subject = pronoun or not final
+    need_subject = pronoun
     terms = [an.term(w) for w in final]
     option_terms = [an.term(w) for w in options]
     all_terms = set(terms) | set(subject_terms) | set(option_terms)
@@ -297,7 +297,7 @@ class Features:
 # Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
 # Fitted by benchmarks/fit_calibration.py on the labelled query sets; the
 # threshold of 50 then means "more likely answerable than not".
-CALIBRATION: tuple[float, ...] = (-1.959, 1.615, 2.227, -1.085, -1.831, 2.236, -0.575, 0.341, 2.738, -2.224, -2.847)
+CALIBRATION: tuple[float, ...] = (-2.095, 1.625, 2.283, -1.081, -1.865, 2.185, -0.473, 0.347, 2.760, -2.212, -2.906)
 
 
 @dataclass(frozen=True)

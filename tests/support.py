@@ -1,0 +1,132 @@
+"""Helpers shared by the test modules (plain functions, no fixtures)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+FIXTURES = TESTS / "fixtures"
+GOLDEN = TESTS / "golden"
+SOURCES_DIR = ROOT / "data" / "sources"
+REAL_SOURCES = sorted(SOURCES_DIR.glob("*.txt"))
+FAQ = ROOT / "data" / "faq.json"
+DOC_A = "000_717d4dda9e782864.txt"  # blank line after every line
+DOC_B = "004_df62d6605becf123.txt"  # no blank lines (mostly)
+
+EMH_BIN = Path(sys.executable).parent / "emh"
+
+# CSI, OSC (ended by BEL or ST), and lone two-byte escapes.
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+def update_golden() -> bool:
+    return os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
+
+
+@dataclass(frozen=True)
+class SourceQA:
+    """One question of a source document as an independent reader sees it."""
+
+    document: str
+    line: int
+    question: str
+    answer: str | None  # the answer lines joined with "\n", blank lines dropped
+
+
+def oracle_parse(document: str, text: str) -> list[SourceQA]:
+    """A deliberately simple second reading of a source (not emh's parser):
+    a question is a line ending in '?', its answer the non-blank lines up to
+    the next question."""
+    text = text.removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").split("\n")
+    out: list[SourceQA] = []
+    current: tuple[int, str] | None = None
+    body: list[str] = []
+
+    def close() -> None:
+        if current is not None:
+            out.append(SourceQA(document, current[0], current[1], "\n".join(body) or None))
+
+    for number, raw in enumerate(lines, start=1):
+        s = raw.strip()
+        if s.endswith("?"):
+            close()
+            current, body = (number, s), []
+        elif s and current is not None:
+            body.append(s)
+    close()
+    return out
+
+
+def real_source_qas() -> list[SourceQA]:
+    out: list[SourceQA] = []
+    for p in REAL_SOURCES:
+        out.extend(oracle_parse(p.name, p.read_text(encoding="utf-8")))
+    return out
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def run_emh(
+    args: Sequence[str | bytes],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the installed `emh` entry point; environment = os.environ + env."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [os.fsencode(EMH_BIN), *[a if isinstance(a, bytes) else os.fsencode(a) for a in args]],
+        cwd=cwd,
+        env=full_env,
+        input=input if input is not None else b"",
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def no_traceback(stderr: str | bytes) -> bool:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    return "Traceback" not in text and "Exception ignored" not in text
+
+
+def store_doc(items: list[Any], **top: Any) -> bytes:
+    """A hand-written store file."""
+    obj: dict[str, Any] = {"schema_version": 1, "documents": [], "entries": items}
+    obj.update(top)
+    return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+
+
+def entry_doc(
+    eid: str = "1", question: str = "What is it?", answer: str | None = "It is.", **extra: Any
+) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": eid,
+        "question": question,
+        "questions": [question],
+        "answer": answer,
+        "topics": [],
+        "flags": [] if answer is not None else ["unanswered"],
+        "sources": [{"document": "doc.txt", "line": 1, "question": question}],
+    }
+    d.update(extra)
+    return d

@@ -1,0 +1,435 @@
+"""Every command through CliRunner, human and JSON, on the bundled store (issue 2)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import Invoke, StoreMaker
+from support import DOC_A, DOC_B, FAQ, REAL_SOURCES, real_source_qas, squash
+
+from emh_cli import __version__
+
+TREATED = "How is extramedullary hematopoiesis treated?"
+THAL = re.compile(r"thalass(?:a)?emi", re.IGNORECASE)
+
+
+def ok_json(r: object) -> object:
+    """JSON on stdout, nothing on stderr, exit 0."""
+    assert r.exit_code == 0, (r.stdout, r.stderr)  # type: ignore[attr-defined]
+    assert r.stderr == ""  # type: ignore[attr-defined]
+    return json.loads(r.stdout)  # type: ignore[attr-defined]
+
+
+# -- version, help ---------------------------------------------------------------
+
+
+def test_version(cli: Invoke) -> None:
+    r = cli("--version")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, f"emh {__version__}\n", "")
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["--help"], ["-h"], ["ask", "--help"], ["list", "-h"], ["build", "--help"]]
+)
+def test_help(cli: Invoke, args: list[str]) -> None:
+    r = cli(*args)
+    assert r.exit_code == 0
+    assert r.stdout.startswith("Usage: emh")
+    assert "Exit status" in r.stdout
+    assert r.stderr == ""
+
+
+def test_unknown_command(cli: Invoke) -> None:
+    r = cli("frobnicate")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert "No such command 'frobnicate'" in r.stderr
+
+
+# -- ask ---------------------------------------------------------------------------
+
+
+def test_ask_treatment_json_has_both_documents_on_top(cli: Invoke) -> None:
+    out = ok_json(cli("ask", "how is it treated", "--json"))
+    assert isinstance(out, dict)
+    top = out["results"][:2]
+    assert [r["question"] for r in top] == [TREATED, TREATED]
+    assert [r["citations"] for r in top] == [[f"{DOC_A}:13"], [f"{DOC_B}:15"]]
+    assert top[0]["answer"].startswith("Transfusion therapy, radiotherapy")
+    assert top[1]["answer"].startswith("Treatment of such cases")
+    assert out["query"] == "how is it treated"
+    for r in out["results"]:
+        assert set(r) >= {"id", "question", "questions", "answer", "sources", "citations", "score"}
+        assert 0 <= r["score"] <= 100
+        assert all(re.fullmatch(r".+\.txt:\d+", c) for c in r["citations"])
+
+
+def test_ask_words_need_no_quotes(cli: Invoke) -> None:
+    a = ok_json(cli("ask", "how", "is", "it", "treated", "--json"))
+    b = ok_json(cli("ask", "how is it treated", "--json"))
+    assert isinstance(a, dict) and isinstance(b, dict)
+    assert a["results"] == b["results"]
+
+
+def test_ask_human(cli: Invoke) -> None:
+    r = cli("ask", "how is it treated")
+    assert r.exit_code == 0 and r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"1. {TREATED}"
+    assert "Transfusion therapy, radiotherapy" in r.stdout
+    assert f"   source: {DOC_A}:13" in lines
+    assert any(line.startswith(f"2. {TREATED}") for line in lines)
+    assert f"   source: {DOC_B}:15" in lines
+    assert "\x1b" not in r.stdout
+
+
+def test_ask_full_shows_every_answer(cli: Invoke) -> None:
+    r = cli("ask", "how is it treated", "--full", "--limit", "2")
+    assert r.exit_code == 0
+    assert "Transfusion therapy" in r.stdout and "Treatment of such cases" in r.stdout
+    assert r.stdout.count("source: ") == 2
+
+
+def test_ask_limit(cli: Invoke) -> None:
+    out = ok_json(cli("ask", "how is it treated", "--json", "-n", "1"))
+    assert isinstance(out, dict) and len(out["results"]) == 1
+
+
+def test_ask_explain(cli: Invoke) -> None:
+    out = ok_json(cli("ask", "how is it treated", "--json", "--explain"))
+    assert isinstance(out, dict)
+    ex = out["explain"]
+    assert set(ex) >= {"searched_for", "corrections", "terms", "results"}
+    assert all("matched" in r for r in out["results"])
+    r = cli("ask", "how is it treated", "--explain")
+    assert r.exit_code == 0 and "searched for:" in r.stdout and "matched:" in r.stdout
+
+
+def test_ask_british_spelling_is_corrected_and_shown(cli: Invoke) -> None:
+    out = ok_json(cli("ask", "haematopoiesis in thalassaemia", "--json"))
+    assert isinstance(out, dict)
+    assert out["results"], out
+    assert "thalassemia" in out["searched_for"]
+    assert any(THAL.search(r["question"] + (r["answer"] or "")) for r in out["results"])
+
+
+def test_ask_no_confident_answer(cli: Invoke) -> None:
+    r = cli("ask", "xylophone zebra")
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert r.stderr.startswith("emh: no confident answer for 'xylophone zebra'")
+    r = cli("ask", "xylophone zebra", "--json")
+    assert r.exit_code == 1
+    out = json.loads(r.stdout)
+    assert out["results"] == []
+    assert isinstance(out["nearest"], list)
+
+
+def test_ask_min_score(cli: Invoke) -> None:
+    out = ok_json(cli("ask", "how is it treated", "--json", "--min-score", "0"))
+    assert isinstance(out, dict) and out["threshold"] == 0
+    r = cli("ask", "how is it treated", "--json", "--min-score", "100.5")
+    assert (r.exit_code, r.stdout) == (2, "")
+    r = cli("ask", "how is it treated", "--json", "--min-score", "nan")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert "Invalid value for '--min-score'" in r.stderr
+
+
+def test_ask_batch(cli: Invoke) -> None:
+    r = cli("ask", "--batch", input="how is it treated\n\nspleen\n")
+    assert r.exit_code == 0
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [row["query"] for row in rows] == ["how is it treated", "", "spleen"]
+    assert rows[0]["results"][0]["question"] == TREATED
+    assert rows[1] == {"query": "", "results": [], "error": "empty query"}
+    r = cli("ask", "--batch", "extra words")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == "emh: --batch reads queries from stdin; give no QUERY\n"
+
+
+# -- list ----------------------------------------------------------------------------
+
+
+def test_list_json_has_every_entry(cli: Invoke) -> None:
+    out = ok_json(cli("list", "--json"))
+    assert isinstance(out, list)
+    assert len(out) == 24
+    assert sum(e["answer"] is not None for e in out) == 22
+    assert [e["id"] for e in out] == [str(i) for i in range(1, 25)]
+    assert out == [dict(e, citations=[f"{s['document']}:{s['line']}" for s in e["sources"]]) for e in json.loads(FAQ.read_text())["entries"]]
+
+
+def test_list_human(cli: Invoke) -> None:
+    r = cli("list")
+    assert r.exit_code == 0 and r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert len(lines) == 24
+    cols = lines[0].split("\t")
+    assert cols[0] == "1" and cols[1] == "How is extramedullary hematopoiesis diagnosed?"
+    assert cols[3] == f"{DOC_A}:1, {DOC_B}:5"
+    unanswered = [line for line in lines if "[unanswered]" in line]
+    assert len(unanswered) == 2
+
+
+def test_nothing_lost(cli: Invoke) -> None:
+    """Every question line of both sources is in `emh list --json` with its
+    document, line and text, and every answer paragraph word for word."""
+    listed = ok_json(cli("list", "--json"))
+    assert isinstance(listed, list)
+    where = {(s["document"], s["line"]): (s["question"], e) for e in listed for s in e["sources"]}
+    qas = real_source_qas()
+    assert len(qas) == 27 == len(where)
+    for qa in qas:
+        question, entry = where[(qa.document, qa.line)]
+        assert question == qa.question
+        assert qa.question in entry["questions"]
+        assert f"{qa.document}:{qa.line}" in entry["citations"]
+        if qa.answer is None:
+            assert entry["answer"] is None and "unanswered" in entry["flags"]
+        else:
+            assert entry["answer"] == qa.answer
+    # and word for word against the raw files too
+    raw = "\n".join(p.read_text(encoding="utf-8") for p in REAL_SOURCES)
+    for e in listed:
+        if e["answer"] is not None:
+            assert e["answer"] in raw
+
+
+def expected_thalassemia_ids() -> list[str]:
+    entries = json.loads(FAQ.read_text())["entries"]
+    return [
+        e["id"] for e in entries if THAL.search(" ".join([*e["questions"], e["answer"] or ""]))
+    ]
+
+
+@pytest.mark.parametrize(
+    "spelling", ["thalassemia", "thalassaemia", "Thalassemia", "THALASSAEMIA", "thalassemias"]
+)
+def test_list_topic_thalassemia(cli: Invoke, spelling: str) -> None:
+    out = ok_json(cli("list", "--topic", spelling, "--json"))
+    assert isinstance(out, list)
+    assert [e["id"] for e in out] == expected_thalassemia_ids()
+    assert len(out) == 4
+
+
+def test_list_topic_human(cli: Invoke) -> None:
+    r = cli("list", "-t", "Thalassaemia")
+    assert r.exit_code == 0
+    assert [line.split("\t")[0] for line in r.stdout.splitlines()] == expected_thalassemia_ids()
+
+
+def test_list_unknown_topic(cli: Invoke) -> None:
+    r = cli("list", "--topic", "thalasemia")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr.startswith("emh: unknown topic 'thalasemia' (nearest: thalassemia); known topics: ")
+    assert "spleen" in r.stderr and "treatment" in r.stderr
+    assert r.stderr.count("\n") == 1
+    r = cli("list", "--topic", "zzz", "--json")
+    assert (r.exit_code, r.stdout) == (2, "")
+
+
+def test_list_source(cli: Invoke) -> None:
+    out = ok_json(cli("list", "--source", DOC_B, "--json"))
+    assert isinstance(out, list) and len(out) == 11
+    assert all(DOC_B in {s["document"] for s in e["sources"]} for e in out)
+    short = ok_json(cli("list", "-s", "004", "--json"))
+    assert short == out
+    r = cli("list", "--source", "nope.txt")
+    assert r.exit_code == 2
+    assert r.stderr == f"emh: unknown source 'nope.txt'; known sources: {DOC_A}, {DOC_B}\n"
+
+
+def test_list_topic_and_source(cli: Invoke) -> None:
+    out = ok_json(cli("list", "--topic", "thalassemia", "--source", DOC_A, "--json"))
+    assert isinstance(out, list)
+    assert [e["sources"][0]["document"] for e in out] == [DOC_A, DOC_A]
+
+
+def test_list_nothing_matches(cli: Invoke, make_store: StoreMaker) -> None:
+    store = make_store("What is the spleen?\nAn organ.\n")
+    r = cli("--data", str(store), "list", "--topic", "liver")
+    assert r.exit_code == 0 and r.stdout == ""
+    assert r.stderr == "emh: no entries match\n"
+    assert ok_json(cli("--data", str(store), "list", "--topic", "liver", "--json")) == []
+
+
+# -- show -----------------------------------------------------------------------------
+
+
+def test_show_json(cli: Invoke) -> None:
+    out = ok_json(cli("show", "1", "--json"))
+    assert isinstance(out, dict)
+    assert out["questions"] == [
+        "How is extramedullary hematopoiesis diagnosed?",
+        "How do you test for extramedullary hematopoiesis?",
+    ]
+    assert out["citations"] == [f"{DOC_A}:1", f"{DOC_B}:5"]
+    assert "merged" in out["flags"]
+
+
+def test_show_human(cli: Invoke) -> None:
+    r = cli("show", "1")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert r.stdout.splitlines()[:2] == [
+        "[1] How is extramedullary hematopoiesis diagnosed?",
+        "  also asked as: How do you test for extramedullary hematopoiesis?",
+    ]
+    assert f"source: {DOC_A}:1  How is extramedullary hematopoiesis diagnosed?" in r.stdout
+    assert f"source: {DOC_B}:5  How do you test for extramedullary hematopoiesis?" in r.stdout
+
+
+def test_show_unanswered(cli: Invoke) -> None:
+    r = cli("show", "10")
+    assert r.exit_code == 0
+    assert "(no answer in the source)" in r.stdout
+    assert "flags: unanswered" in r.stdout
+    out = ok_json(cli("show", "10", "--json"))
+    assert isinstance(out, dict) and out["answer"] is None
+
+
+@pytest.mark.parametrize(
+    ("wanted", "message"),
+    [
+        ("99", "emh: no entry with id '99' (ids run from 1 to 24); nearest: 24, 23, 22\n"),
+        ("0", "emh: no entry with id '0' (ids run from 1 to 24); nearest: 1, 2, 3\n"),
+    ],
+)
+def test_show_unknown_id(cli: Invoke, wanted: str, message: str) -> None:
+    for extra in ([], ["--json"]):
+        r = cli("show", wanted, *extra)
+        assert (r.exit_code, r.stdout, r.stderr) == (2, "", message)
+
+
+def test_show_unknown_text_id(cli: Invoke) -> None:
+    r = cli("show", "abc")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr.startswith("emh: no entry with id 'abc' (ids run from 1 to 24); nearest: ")
+
+
+def test_show_missing_argument(cli: Invoke) -> None:
+    r = cli("show")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert "Missing argument 'ID'" in r.stderr
+
+
+# -- topics, sources ------------------------------------------------------------------
+
+
+def test_topics(cli: Invoke) -> None:
+    out = ok_json(cli("topics", "--json"))
+    assert isinstance(out, list)
+    counts = {t["topic"]: t["entries"] for t in out}
+    assert counts["thalassemia"] == len(expected_thalassemia_ids())
+    assert [t["topic"] for t in out] == sorted(counts)
+    r = cli("topics")
+    assert r.exit_code == 0 and r.stderr == ""
+    rows = [line.split() for line in r.stdout.splitlines()]
+    assert {name: int(n) for name, n in rows} == counts
+
+
+def test_sources(cli: Invoke) -> None:
+    out = ok_json(cli("sources", "--json"))
+    assert isinstance(out, list)
+    assert [(d["document"], d["entries"], d["questions"]) for d in out] == [
+        (DOC_A, 16, 16),
+        (DOC_B, 11, 11),
+    ]
+    r = cli("sources")
+    assert r.exit_code == 0
+    assert [line.split() for line in r.stdout.splitlines()] == [[DOC_A, "16"], [DOC_B, "11"]]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask", "how is it treated", "--json"],
+        ["ask", "spleen", "--json", "--explain"],
+        ["list", "--json"],
+        ["list", "--topic", "thalassaemia", "--json"],
+        ["show", "4", "--json"],
+        ["topics", "--json"],
+        ["sources", "--json"],
+    ],
+)
+def test_json_success_leaves_stderr_empty(cli: Invoke, args: list[str]) -> None:
+    ok_json(cli(*args))
+
+
+# -- --data and EMH_DATA -------------------------------------------------------------
+
+
+def test_data_option_and_env(cli: Invoke, make_store: StoreMaker) -> None:
+    a = make_store("What is store A?\nThe first store.\n", doc_name="a.txt")
+    b = make_store("What is store B?\nThe second store.\n", doc_name="b.txt")
+
+    def questions(*args: str, env: dict[str, str] | None = None) -> list[str]:
+        out = ok_json(cli(*args, "list", "--json", env=env))
+        assert isinstance(out, list)
+        return [e["question"] for e in out]
+
+    assert questions("--data", str(a)) == ["What is store A?"]
+    assert questions(env={"EMH_DATA": str(b)}) == ["What is store B?"]
+    assert questions("--data", str(a), env={"EMH_DATA": str(b)}) == ["What is store A?"]
+    assert len(questions()) == 24  # the bundled store
+    out = ok_json(cli("--data", str(a), "ask", "store", "--json", "--min-score", "0"))
+    assert isinstance(out, dict)
+    assert out["results"][0]["citations"] == ["a.txt:1"]
+
+
+# -- build -----------------------------------------------------------------------------
+
+
+def test_build_cli(cli: Invoke, tmp_path: Path) -> None:
+    out = tmp_path / "faq.json"
+    r = cli("build", *map(str, REAL_SOURCES), "--output", str(out))
+    assert r.exit_code == 0 and r.stdout == ""
+    err = r.stderr.splitlines()
+    assert err[-1] == f"emh: wrote {out}: 24 entries (22 answered, 2 unanswered) from 2 documents"
+    assert f"{DOC_A}:37: question has no answer; kept as unanswered" in err
+    assert f"{DOC_A}:51: answer is cut off in the source (ends with '…'); flagged truncated" in err
+    assert out.read_bytes() == FAQ.read_bytes()
+    # quiet: only the summary
+    r = cli("build", *map(str, REAL_SOURCES), "-o", str(out), "-q")
+    assert r.stderr.splitlines() == err[-1:]
+
+
+def test_build_is_deterministic_across_argument_order(cli: Invoke, tmp_path: Path) -> None:
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    assert cli("build", *map(str, REAL_SOURCES), "-o", str(one), "-q").exit_code == 0
+    rev = list(reversed(REAL_SOURCES))
+    assert cli("build", *map(str, rev), "-o", str(two), "-q").exit_code == 0
+    assert one.read_bytes() == two.read_bytes()
+    assert cli("build", *map(str, REAL_SOURCES), "-o", str(one), "-q").exit_code == 0
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_build_then_query(cli: Invoke, tmp_path: Path) -> None:
+    src = tmp_path / "mine.txt"
+    src.write_text("How big is the spleen?\nAbout 12 cm long.\n", encoding="utf-8")
+    store = tmp_path / "mine.json"
+    assert cli("build", str(src), "-o", str(store)).exit_code == 0
+    out = ok_json(cli("--data", str(store), "ask", "spleen size", "--json", "--min-score", "0"))
+    assert isinstance(out, dict)
+    assert out["results"][0]["answer"] == "About 12 cm long."
+    assert out["results"][0]["citations"] == ["mine.txt:1"]
+
+
+def test_build_needs_output_and_sources(cli: Invoke, tmp_path: Path) -> None:
+    r = cli("build", str(REAL_SOURCES[0]))
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert "Missing option '--output'" in r.stderr
+    r = cli("build", "-o", str(tmp_path / "x.json"))
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert "Missing argument 'SOURCE...'" in r.stderr
+
+
+def test_merged_answer_text_is_one_of_its_sources() -> None:
+    entries = json.loads(FAQ.read_text())["entries"]
+    qas = {(q.document, q.line): q for q in real_source_qas()}
+    for e in entries:
+        for s in e["sources"]:
+            qa = qas[(s["document"], s["line"])]
+            if e["answer"] is not None:
+                assert squash(e["answer"]) == squash(qa.answer or "")

@@ -1,0 +1,342 @@
+"""`emh` in a real terminal (pexpect, a pseudo-terminal) and the prompt session.
+
+The pexpect tests run the installed `emh` script as a user would: colour in a
+terminal, none with NO_COLOR, highlighted terms, and the interactive prompt
+(ask, commands, Ctrl-C, Ctrl-D, history).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from emh_cli import interactive
+from emh_cli.index import open_index
+from emh_cli.output import Output
+from emh_cli.store import bundled_store_path
+
+pexpect = pytest.importorskip("pexpect")
+
+PROMPT = "emh> "
+CITATION = "000_717d4dda9e782864.txt:13"
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def emh_script() -> str:
+    beside = Path(sys.executable).with_name("emh")
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("emh")
+    if found is None:
+        pytest.skip("the emh script is not installed")
+    return found
+
+
+def term_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "EMH_DATA", "EMH_DEBUG")
+    }
+    env.update(
+        TERM="xterm-256color",
+        EMH_CACHE_DIR=str(tmp_path / "cache"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        HOME=str(tmp_path / "home"),
+        PYTHONIOENCODING="utf-8",
+    )
+    env.update(extra)
+    return env
+
+
+def spawn(tmp_path: Path, *args: str, **env: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        emh_script(),
+        list(args),
+        env=term_env(tmp_path, **env),
+        dimensions=(40, 100),
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=20,
+    )
+
+
+def run_to_end(child: pexpect.spawn) -> tuple[str, int]:
+    child.expect(pexpect.EOF)
+    text = child.before
+    child.close()
+    return text, child.exitstatus
+
+
+def colour_codes(text: str) -> list[str]:
+    """SGR parameters that set a colour (foreground, background, 256 or true colour)."""
+    found = []
+    for m in SGR.finditer(text):
+        for p in m.group(1).split(";"):
+            if p and (30 <= int(p) <= 38 or 40 <= int(p) <= 48 or 90 <= int(p) <= 107):
+                found.append(m.group(0))
+                break
+    return found
+
+
+# -- one-shot commands in a terminal -------------------------------------------
+
+
+def test_terminal_output_has_colour(tmp_path: Path) -> None:
+    text, status = run_to_end(spawn(tmp_path, "ask", "how is it treated"))
+    assert status == 0
+    assert colour_codes(text), text
+    assert CITATION in text
+
+
+def test_no_color_means_no_colour_codes(tmp_path: Path) -> None:
+    text, status = run_to_end(spawn(tmp_path, "ask", "how is it treated", NO_COLOR="1"))
+    assert status == 0
+    assert CITATION in text
+    assert colour_codes(text) == []
+    assert "38;5" not in text and "38;2" not in text
+
+
+def test_query_terms_are_highlighted(tmp_path: Path) -> None:
+    text, status = run_to_end(spawn(tmp_path, "ask", "radiotherapy"))
+    assert status == 0
+    assert re.search(r"\x1b\[[0-9;]*m(?i:radiotherapy)", text), text
+
+
+# -- the prompt ---------------------------------------------------------------
+
+
+def test_prompt_round_trip(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    child.expect_exact(PROMPT)
+    child.sendline("how is it treated")
+    child.expect("treated")
+    child.expect_exact(CITATION)
+    child.expect_exact(PROMPT)
+    child.sendline(":q")
+    text, status = run_to_end(child)
+    assert status == 0
+    history = tmp_path / "state" / "emh" / "history"
+    assert "how is it treated" in history.read_text()
+    assert history.stat().st_mode & 0o077 == 0
+
+
+def test_prompt_commands_ctrl_c_and_ctrl_d(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    child.expect_exact(PROMPT)
+    child.send("a half typed question")
+    child.expect_exact("a half typed question")
+    # CPython's readline notices Ctrl-C only while it waits for a key: let it get there.
+    time.sleep(0.3)
+    child.sendintr()  # Ctrl-C drops the line, the program goes on
+    child.expect_exact(PROMPT)
+    child.sendline(":show 4")
+    child.expect("treated")
+    child.expect_exact(PROMPT)
+    child.sendline(":show 999")
+    child.expect("no entry with id '999'")
+    child.expect_exact(PROMPT)
+    child.sendline(":nonsense")
+    child.expect("unknown command")
+    child.expect_exact(PROMPT)
+    child.sendline(":topics")
+    child.expect("thalassemia")
+    child.expect_exact(PROMPT)
+    child.sendline(":help")
+    child.expect(":show ID")
+    child.expect_exact(PROMPT)
+    child.sendeof()  # Ctrl-D leaves
+    text, status = run_to_end(child)
+    assert status == 0
+    assert "a half typed question" not in (tmp_path / "state" / "emh" / "history").read_text()
+
+
+def test_prompt_did_you_mean(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    child.expect_exact(PROMPT)
+    child.sendline("xyzzy plugh")
+    child.expect("no confident answer")
+    child.expect("Did you mean")
+    child.expect(r"\[\d+\] ")
+    child.expect_exact(PROMPT)
+    child.sendline(":quit")
+    assert run_to_end(child)[1] == 0
+
+
+def test_prompt_tab_completes_commands_and_topics(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    child.expect_exact(PROMPT)
+    child.send(":li\tthal\t\r")
+    child.expect_exact(":list thalassemia")
+    child.expect_exact("occur in thala")
+    child.expect_exact(PROMPT)
+    child.sendline(":q")
+    assert run_to_end(child)[1] == 0
+
+
+def test_prompt_survives_an_unusable_history_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    child = spawn(tmp_path, XDG_STATE_HOME=str(blocker))
+    child.expect_exact(PROMPT)
+    child.sendline("how is it treated")
+    child.expect_exact(CITATION)
+    child.sendline(":q")
+    assert run_to_end(child)[1] == 0
+
+
+def test_prompt_with_a_missing_store_fails_once(tmp_path: Path) -> None:
+    text, status = run_to_end(spawn(tmp_path, "--data", str(tmp_path / "missing.json")))
+    assert status == 2
+    assert "store not found" in text
+    assert "Traceback" not in text
+
+
+def test_no_terminal_prints_help(tmp_path: Path) -> None:
+    env = term_env(tmp_path)
+    done = subprocess.run(
+        [emh_script()],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 0
+    assert "Usage:" in done.stdout
+    assert "\x1b[" not in done.stdout
+    assert not (tmp_path / "state").exists()
+
+
+def test_lazy_imports() -> None:
+    code = (
+        "import sys, emh_cli.interactive, emh_cli.cli\n"
+        "print([m for m in ('readline', 'rich', 'rapidfuzz', 'emh_cli.index') "
+        "if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert done.stdout.strip() == "[]"
+
+
+# -- the session, without a terminal -----------------------------------------
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> interactive.Session:
+    monkeypatch.setenv("EMH_CACHE_DIR", str(tmp_path / "cache"))
+    index = open_index(bundled_store_path())
+    out = Output(out=io.StringIO(), err=io.StringIO(), force_terminal=False)
+    return interactive.Session(index, out)
+
+
+def _texts(s: interactive.Session) -> tuple[str, str]:
+    assert isinstance(s.out.out, io.StringIO) and isinstance(s.out.err, io.StringIO)
+    return s.out.out.getvalue(), s.out.err.getvalue()
+
+
+def test_session_answers_like_ask(session: interactive.Session) -> None:
+    assert session.handle("how is it treated") is True
+    out, err = _texts(session)
+    assert CITATION in out
+    assert err == ""
+
+
+def test_session_commands(session: interactive.Session) -> None:
+    for line in (":help", ":list thalassaemia", ":topics", ":sources", ":show 4", "", "   "):
+        assert session.handle(line) is True
+    out, err = _texts(session)
+    assert ":show ID" in out
+    assert "occur in thalassemia" in out
+    assert "004_df62d6605becf123.txt" in out
+    assert "[4] How is extramedullary hematopoiesis treated?" in out
+    assert err == ""
+
+
+@pytest.mark.parametrize("line", [":q", ":quit", ":QUIT", "exit", "  quit  "])
+def test_session_quit(session: interactive.Session, line: str) -> None:
+    assert session.handle(line) is False
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (":show", "usage: :show ID"),
+        (":show nope", "no entry with id 'nope'"),
+        (":list nosuchtopic", "unknown topic"),
+        (":frobnicate", "unknown command ':frobnicate'"),
+    ],
+)
+def test_session_errors_are_one_line(session: interactive.Session, line: str, message: str) -> None:
+    assert session.handle(line) is True
+    _, err = _texts(session)
+    assert err.startswith("emh: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_session_did_you_mean(session: interactive.Session) -> None:
+    session.handle("xyzzy plugh")
+    _, err = _texts(session)
+    assert "Did you mean:" in err
+    assert re.search(r"^  \[\d+\] ", err, re.M)
+
+
+def test_session_internal_error_keeps_going(
+    session: interactive.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr("emh_cli.rank.ask", boom)
+    assert session.handle("how is it treated") is True
+    _, err = _texts(session)
+    assert "internal error: RuntimeError: kaput" in err
+
+
+def test_session_completions(session: interactive.Session) -> None:
+    assert session.completions(":sh") == [":show "]
+    assert session.completions(":li") == [":list "]
+    assert ":show 1" in session.completions(":show 1")
+    assert ":show 10" in session.completions(":show 1")
+    assert session.completions(":list thal") == [":list thalassemia"]
+    assert session.completions("how is") == []
+    assert session.completions(":topics x") == []
+
+
+def test_history_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert interactive.history_path() == tmp_path / "emh" / "history"
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert interactive.history_path() == tmp_path / "home" / ".local" / "state" / "emh" / "history"
+
+
+def test_run_loop_without_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """run() with scripted input: Ctrl-C at the prompt is survived, Ctrl-D ends with 0."""
+    monkeypatch.setenv("EMH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    lines: list[object] = ["how is it treated", KeyboardInterrupt(), ":show 4", EOFError()]
+
+    def read(prompt: str) -> str:
+        item = lines.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, str)
+        return item
+
+    assert interactive.run(bundled_store_path(), read=read) == 0
+    out = capsys.readouterr().out
+    assert CITATION in out
+    assert "[4] How is extramedullary hematopoiesis treated?" in out
+    assert not lines

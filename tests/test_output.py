@@ -1,0 +1,207 @@
+"""Unit tests of output: sanitizing, JSON, plain text, rich, and a rendering snapshot.
+
+The snapshot (tests/golden/ask_how_is_it_treated.txt) is the rich rendering of
+`emh ask "how is it treated" --limit 2` at width 100, ANSI stripped, scores
+written as "##" (so that ranking tweaks that keep the order do not break it).
+Regenerate with UPDATE_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from support import DOC_A, DOC_B, FAQ, GOLDEN, strip_ansi, update_golden
+
+from emh_cli.index import open_index
+from emh_cli.model import Answer, Entry, Result, Source
+from emh_cli.output import (
+    Output,
+    answer_json,
+    dumps,
+    entry_json,
+    flag_note,
+    plain_entries,
+    plain_entry,
+    sanitize,
+    use_terminal,
+)
+from emh_cli.rank import ask
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("plain text", "plain text"),
+        ("tab\there", "tab here"),
+        ("keep\nnewline", "keep\nnewline"),
+        ("\x1b[2J", "\\x1b[2J"),
+        ("\x1b]0;t\x07", "\\x1b]0;t\\x07"),
+        ("nul\x00", "nul\\x00"),
+        ("cr\r", "cr\\x0d"),
+        ("del\x7f", "del\\x7f"),
+        ("c1\x9b", "c1\\x9b"),
+        ("bidi\u202e", "bidi\\u202e"),
+        ("iso\u2066", "iso\\u2066"),
+        ("[bold]x[/]", "[bold]x[/]"),
+        ("émoji 😀 עברית", "émoji 😀 עברית"),
+    ],
+)
+def test_sanitize(raw: str, shown: str) -> None:
+    assert sanitize(raw) == shown
+
+
+def entry(answer: str | None = "An answer.", question: str = "A question?") -> Entry:
+    return Entry(
+        id="1",
+        question=question,
+        questions=(question,),
+        answer=answer,
+        topics=("spleen",),
+        flags=("truncated",) if answer and answer.endswith("…") else (),
+        sources=(Source("d.txt", 3, question, 4),),
+    )
+
+
+def test_dumps_escapes_terminal_controls_but_keeps_the_value() -> None:
+    nasty = "c1\x9b del\x7f bidi\u202e esc\x1b nul\x00 ok é"
+    text = dumps({"a": nasty}, io.StringIO())  # StringIO has no encoding: ASCII-safe
+    assert json.loads(text) == {"a": nasty}
+
+    class Utf8(io.StringIO):
+        encoding = "utf-8"
+
+    text = dumps({"a": nasty}, Utf8())
+    assert json.loads(text) == {"a": nasty}
+    assert "é" in text  # UTF-8 stays readable
+    for raw in ("\x9b", "\x7f", "\u202e", "\x1b", "\x00"):
+        assert raw not in text
+
+
+def test_entry_json_adds_citations() -> None:
+    d = entry_json(entry())
+    assert d["citations"] == ["d.txt:3"]
+    assert d["sources"] == [{"document": "d.txt", "line": 3, "question": "A question?", "answer_line": 4}]
+
+
+def test_answer_json_without_results_has_nearest() -> None:
+    a = Answer("q", None, (), (Result(entry(), 12.5),), 50.0)
+    d = answer_json(a)
+    assert d == {
+        "query": "q",
+        "results": [],
+        "threshold": 50.0,
+        "nearest": [{"id": "1", "question": "A question?", "score": 12.5}],
+    }
+
+
+def test_plain_entries_and_entry() -> None:
+    e = entry(None)
+    assert plain_entries([e]) == "1\tA question? [unanswered]\tspleen\td.txt:3\n"
+    text = plain_entry(entry("Line one.\n\nLine two."))
+    assert "Line one.\n\nLine two.\n" in text
+    assert text.endswith("source: d.txt:3  A question?\n")
+
+
+def test_flag_note() -> None:
+    assert flag_note(entry("cut …")) == "truncated in source"
+    assert flag_note(entry()) == ""
+
+
+def test_use_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert use_terminal(Tty())
+    assert not use_terminal(io.StringIO())
+    monkeypatch.setenv("TERM", "dumb")
+    assert not use_terminal(Tty())
+
+
+def test_json_mode_never_uses_rich_or_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    buf = io.StringIO()
+    out = Output(json=True, out=buf, force_terminal=True)
+    assert not out.rich
+    out.entries([entry()])
+    assert "\x1b" not in buf.getvalue()
+    assert json.loads(buf.getvalue())[0]["id"] == "1"
+
+
+def test_no_color_rich_output_has_no_escape_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    buf = io.StringIO()
+    Output(force_terminal=True, width=100, out=buf).entry(entry())
+    assert "A question?" in buf.getvalue()
+    assert "\x1b" not in buf.getvalue()
+
+
+def test_forced_terminal_output_is_styled() -> None:
+    buf = io.StringIO()
+    Output(force_terminal=True, width=100, out=buf).entry(entry())
+    assert "\x1b[" in buf.getvalue()
+
+
+# -- snapshot -------------------------------------------------------------------------
+
+
+def _normalize_scores(text: str) -> str:
+    text = re.sub(r"─* id (\d+) · score [\d.]+ ─╯", r"─ id \1 · score ## ─╯", text)
+    return re.sub(r"score [\d.]+ · id", "score ## · id", text)
+
+
+def test_rich_snapshot_of_ask_how_is_it_treated() -> None:
+    index = open_index(FAQ)
+    answer = ask(index, "how is it treated", limit=2)
+    buf = io.StringIO()
+    Output(force_terminal=True, width=100, out=buf).answer(answer)
+    raw = buf.getvalue()
+    assert "\x1b[" in raw  # it is the styled rendering
+    text = strip_ansi(raw)
+    for line in text.splitlines():
+        assert cell_len(line) <= 100, line
+    assert f"{DOC_A}:13" in text and f"{DOC_B}:15" in text
+    got = _normalize_scores(text)
+    golden = GOLDEN / "ask_how_is_it_treated.txt"
+    if update_golden():
+        golden.write_text(got, encoding="utf-8")
+    assert golden.is_file(), f"no golden file {golden}; run with UPDATE_GOLDEN=1"
+    assert got == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", [40, 60, 100, 160])
+def test_rich_output_fits_the_width(width: int) -> None:
+    index = open_index(FAQ)
+    for render in (
+        lambda o: o.answer(ask(index, "how is it treated"), explain=True, full=True),
+        lambda o: o.entries(index.entries()),
+        lambda o: o.entry(index.entries()[0]),
+        lambda o: o.counts([("a" * 200, 3)], "topics"),
+    ):
+        buf = io.StringIO()
+        render(Output(force_terminal=True, width=width, out=buf))
+        for line in strip_ansi(buf.getvalue()).splitlines():
+            assert cell_len(line) <= width, line
+
+
+def test_rich_list_keeps_ids_when_narrow() -> None:
+    index = open_index(FAQ)
+    buf = io.StringIO()
+    Output(force_terminal=True, width=60, out=buf).entries(index.entries())
+    text = strip_ansi(buf.getvalue())
+    for i in ("1", "10", "24"):
+        assert re.search(rf"│\s*{i} │", text), text
+
+
+def test_plain_output_goes_to_a_file(tmp_path: Path) -> None:
+    p = tmp_path / "out.txt"
+    with p.open("w", encoding="utf-8") as f:
+        out = Output(out=f)
+        assert not out.rich
+        out.entry(entry())
+    assert "\x1b" not in p.read_text(encoding="utf-8")

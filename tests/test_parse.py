@@ -1,0 +1,272 @@
+"""Unit tests of the source parser (emh_cli.parse), with golden files.
+
+Golden files: tests/golden/parse/<source>.json hold the expected parse of each
+real source (data/sources/) and of each synthetic fixture (tests/fixtures/).
+Regenerate after an intended parser change with:
+
+    UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_parse.py
+
+and review the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import DOC_A, DOC_B, FIXTURES, GOLDEN, REAL_SOURCES, oracle_parse, update_golden
+
+from emh_cli.errors import SourceError
+from emh_cli.parse import ParsedDocument, decode_source, is_question, parse_document, split_lines
+
+
+def parsed_json(doc: ParsedDocument) -> dict[str, Any]:
+    return {
+        "name": doc.name,
+        "lines": doc.lines,
+        "items": [
+            {
+                "line": qa.line,
+                "question": qa.question,
+                "answer": qa.answer,
+                "answer_line": qa.answer_line,
+                "truncated": qa.truncated,
+            }
+            for qa in doc.items
+        ],
+        "diagnostics": [str(d) for d in doc.diagnostics],
+    }
+
+
+def parse_file(path: Path) -> ParsedDocument:
+    return parse_document(path.name, decode_source(path.name, path.read_bytes()))
+
+
+def parse_text(text: str, name: str = "doc.txt") -> ParsedDocument:
+    return parse_document(name, text)
+
+
+GOLDEN_SOURCES = [*REAL_SOURCES, *sorted(FIXTURES.glob("*.txt"))]
+
+
+@pytest.mark.parametrize("path", GOLDEN_SOURCES, ids=lambda p: p.name)
+def test_parse_matches_golden(path: Path) -> None:
+    got = parsed_json(parse_file(path))
+    golden = GOLDEN / "parse" / f"{path.name}.json"
+    if update_golden():
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(json.dumps(got, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert golden.is_file(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 to create it"
+    assert got == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def test_every_source_has_a_golden_file() -> None:
+    names = {p.name for p in GOLDEN_SOURCES}
+    goldens = {p.name.removesuffix(".json") for p in (GOLDEN / "parse").glob("*.json")}
+    assert names == goldens
+
+
+# -- the rule: a question is a line ending in "?" ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("What is it?", True),
+        ("What is it?   ", True),
+        ("  ?", True),
+        ("What is it", False),
+        ("Is it? No.", False),
+        ("", False),
+        ("?!", False),
+    ],
+)
+def test_is_question(line: str, expected: bool) -> None:
+    assert is_question(line) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("a\nb\n", ["a", "b"]),
+        ("a\nb", ["a", "b"]),
+        ("a\r\nb\r\n", ["a", "b"]),
+        ("a\r\n\r\nb", ["a", "", "b"]),
+        ("a\rb\n", ["a\rb"]),  # a lone CR is not a line end
+        ("", []),
+        ("\n", [""]),
+    ],
+)
+def test_split_lines(text: str, lines: list[str]) -> None:
+    assert split_lines(text) == lines
+
+
+# -- both layouts -------------------------------------------------------------
+
+
+def qa_pairs(doc: ParsedDocument) -> list[tuple[str, str | None]]:
+    return [(qa.question, qa.answer) for qa in doc.items]
+
+
+def test_spaced_and_dense_layouts_read_the_same() -> None:
+    spaced = parse_file(FIXTURES / "layout_spaced.txt")
+    dense = parse_file(FIXTURES / "layout_dense.txt")
+    norm = [(q.replace("spaced", "X"), a and a.replace("spaced", "X")) for q, a in qa_pairs(spaced)]
+    assert norm == [(q.replace("dense", "X"), a and a.replace("dense", "X")) for q, a in qa_pairs(dense)]
+    assert [qa.line for qa in spaced.items] == [1, 5, 9, 11]
+    assert [qa.answer_line for qa in spaced.items] == [3, 7, None, 13]
+    assert [qa.line for qa in dense.items] == [1, 3, 5, 6]
+    assert [qa.answer_line for qa in dense.items] == [2, 4, None, 7]
+
+
+def test_real_sources_use_both_layouts() -> None:
+    a = (REAL_SOURCES[0].read_text(encoding="utf-8")).split("\n")
+    b = (REAL_SOURCES[1].read_text(encoding="utf-8")).split("\n")
+    assert REAL_SOURCES[0].name == DOC_A and REAL_SOURCES[1].name == DOC_B
+    assert all(line == "" for line in a[1::2])  # blank line after every line
+    assert a[0].endswith("?") and b[0].endswith("?") and not b[1].endswith("?") and b[1]
+
+
+@pytest.mark.parametrize("path", REAL_SOURCES, ids=lambda p: p.name)
+def test_parser_agrees_with_an_independent_reading(path: Path) -> None:
+    doc = parse_file(path)
+    expected = oracle_parse(path.name, path.read_text(encoding="utf-8"))
+    assert [(qa.line, qa.question, qa.answer) for qa in doc.items] == [
+        (o.line, o.question, o.answer) for o in expected
+    ]
+
+
+def test_real_sources_question_counts() -> None:
+    a, b = (parse_file(p) for p in REAL_SOURCES)
+    assert (len(a.items), len(b.items)) == (16, 11)
+    assert sum(qa.answer is None for qa in a.items) == 2
+    assert all(qa.answer is not None for qa in b.items)
+
+
+# -- every defect of the scraped sources -----------------------------------------
+
+
+def test_unanswered_questions_are_kept_with_a_warning() -> None:
+    doc = parse_file(REAL_SOURCES[0])
+    unanswered = [qa for qa in doc.items if qa.answer is None]
+    assert [(qa.line, qa.question) for qa in unanswered] == [
+        (37, "What is extramedullary disease in all?"),
+        (43, "Does extramedullary hematopoiesis cause splenomegaly?"),
+    ]
+    assert all(qa.answer_line is None for qa in unanswered)
+    diags = [str(d) for d in doc.diagnostics]
+    assert f"{DOC_A}:37: question has no answer; kept as unanswered" in diags
+    assert f"{DOC_A}:43: question has no answer; kept as unanswered" in diags
+
+
+def test_question_at_end_of_file_is_unanswered() -> None:
+    doc = parse_text("Q one?\nA one.\nQ two?\n\n\n")
+    assert doc.items[-1].answer is None
+    assert [str(d) for d in doc.diagnostics] == ["doc.txt:3: question has no answer; kept as unanswered"]
+
+
+def test_truncated_answer_in_real_source() -> None:
+    doc = parse_file(REAL_SOURCES[0])
+    (cut,) = [qa for qa in doc.items if qa.truncated]
+    assert cut.line == 49
+    assert cut.answer is not None and cut.answer.endswith("soft tissue behavior in b …")
+    assert f"{DOC_A}:51: answer is cut off in the source (ends with '…'); flagged truncated" in [
+        str(d) for d in doc.diagnostics
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "truncated"),
+    [
+        ("stops in the middle of a …", True),
+        ("stops too...", True),
+        ("stops with trailing space …   ", True),
+        ("Wait… then it goes on.", False),
+        ("Wait... then it goes on.", False),
+        ("An ordinary end.", False),
+        ("Two dots..", False),
+    ],
+)
+def test_truncation_marks(answer: str, truncated: bool) -> None:
+    doc = parse_text(f"Question?\n{answer}\n")
+    assert doc.items[0].truncated is truncated
+    assert doc.items[0].answer == answer.strip()
+    assert any("flagged truncated" in str(d) for d in doc.diagnostics) is truncated
+
+
+def test_footnote_marks_and_prefix_are_kept() -> None:
+    a, b = (parse_file(p) for p in REAL_SOURCES)
+    answers_a = {qa.line: qa.answer for qa in a.items}
+    assert answers_a[45] is not None and answers_a[45].endswith("massive iron deposits [19].")
+    assert answers_a[53] is not None and "pluripotent stem cells. 1 Extramedullary" in answers_a[53]
+    assert answers_a[53].count(" 2 ") == 1
+    assert answers_a[57] is not None and answers_a[57].startswith(
+        "Signal characteristics of extramedullary hematopoiesis are 7: These"
+    )
+    answers_b = {qa.line: qa.answer for qa in b.items}
+    assert answers_b[17] is not None and answers_b[17].startswith("A: Depending on etiology")
+    assert answers_b[21] is not None and answers_b[21].endswith("has long been recognized1.")
+
+
+def test_synthetic_defects() -> None:
+    doc = parse_file(FIXTURES / "defects.txt")
+    by_q = {qa.question: qa for qa in doc.items}
+    assert by_q["What has no answer?"].answer is None
+    assert by_q["What comes right after an unanswered question?"].answer == (
+        "A numeric footnote 1 sits in this answer, and a colon mark 7: here [19]."
+    )
+    assert by_q["What is cut off with an ellipsis character?"].truncated
+    assert by_q["What is cut off with three dots?"].truncated
+    assert not by_q["What has an ellipsis in the middle?"].truncated
+    assert by_q["What keeps the A: prefix?"].answer == "A: Depending on etiology, the prefix stays."
+    assert by_q["What has an answer over two paragraphs?"].answer == (
+        "First paragraph.\n\nSecond paragraph."
+    )
+    indented = by_q["Which question is indented with trailing spaces?"]
+    assert indented.answer == "Indented answer with trailing spaces."
+    assert by_q["What is the last question, unanswered?"].answer is None
+    assert str(doc.diagnostics[0]) == (
+        "defects.txt:1: text before the first question belongs to no question; skipped"
+    )
+
+
+def test_blank_lines_inside_an_answer_collapse_to_one() -> None:
+    doc = parse_text("Q?\n\n\nfirst\n\n\n\nsecond\n\n\n")
+    assert doc.items[0].answer == "first\n\nsecond"
+    assert doc.items[0].answer_line == 4
+
+
+def test_crlf_and_bom_read_like_lf() -> None:
+    lf = "Q one?\n\nA one.\nQ two?\nA two…\n"
+    crlf = lf.replace("\n", "\r\n")
+    one = parse_document("d.txt", decode_source("d.txt", lf.encode()))
+    two = parse_document("d.txt", decode_source("d.txt", crlf.encode()))
+    three = parse_document("d.txt", decode_source("d.txt", b"\xef\xbb\xbf" + crlf.encode()))
+    assert parsed_json(one) == parsed_json(two) == parsed_json(three)
+
+
+def test_parse_never_raises_on_odd_text() -> None:
+    for text in ["", "\n\n", "?", "??\n?", "\x00?\n\x00", "no question", "a\rb?\r\r\n", "\u2028?"]:
+        parse_text(text)
+
+
+# -- decoding -------------------------------------------------------------------
+
+
+def test_decode_strips_bom_only_at_start() -> None:
+    assert decode_source("d", b"\xef\xbb\xbfQ?\nA\n") == "Q?\nA\n"
+    assert decode_source("d", "Q?\n\ufeffA\n".encode()) == "Q?\n\ufeffA\n"
+
+
+def test_decode_rejects_nul_with_line() -> None:
+    with pytest.raises(SourceError) as e:
+        decode_source("bin.txt", b"Q?\nA\nB\x00C\n")
+    assert str(e.value) == "bin.txt:3: binary data (NUL byte); expected a UTF-8 text file"
+
+
+def test_decode_rejects_bad_utf8_with_line_and_column() -> None:
+    with pytest.raises(SourceError) as e:
+        decode_source("latin.txt", "Q?\nCaf".encode() + b"\xe9 au lait\n")
+    assert str(e.value) == "latin.txt:2: not valid UTF-8 (byte 0xe9 at column 4)"

@@ -1,0 +1,180 @@
+"""Ranking: query planning, confidence, and the quality floor on the eval sets."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from emh_cli.errors import NothingToSearch
+from emh_cli.index import Index, open_index
+from emh_cli.rank import ask, plan_query, split_options
+from emh_cli.store import bundled_store_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TREATMENT = {"000_717d4dda9e782864.txt:13", "004_df62d6605becf123.txt:15"}
+
+
+@pytest.fixture(scope="module")
+def index() -> Index:
+    return open_index(bundled_store_path())
+
+
+def citations_of(index: Index, query: str, **kw: object) -> list[set[str]]:
+    a = ask(index, query, **kw)  # type: ignore[arg-type]
+    return [{s.citation for s in r.entry.sources} for r in a.results]
+
+
+def top(index: Index, query: str) -> set[str]:
+    got = citations_of(index, query)
+    assert got, f"no confident answer for {query!r}"
+    return got[0]
+
+
+# -- planning -------------------------------------------------------------------
+
+
+def test_abbreviation_is_expanded_and_explained(index: Index) -> None:
+    plan = plan_query(index, "emh tx")
+    assert [c.text for c in plan.concepts] == ["extramedullary", "hematopoiesis", "treatment"]
+    kinds = {(c.original, c.kind) for c in plan.corrections}
+    assert ("emh", "abbreviation") in kinds and ("tx", "abbreviation") in kinds
+
+
+def test_british_spelling_is_read_as_american(index: Index) -> None:
+    plan = plan_query(index, "haematopoiesis in thalassaemia")
+    assert {c.text for c in plan.concepts} >= {"hematopoiesis", "thalassemia"}
+    assert plan.corrected
+
+
+def test_typos_are_corrected_against_the_store(index: Index) -> None:
+    plan = plan_query(index, "extramedulary hematopoesis treatmnt")
+    fixes = {(c.original, c.replacement) for c in plan.corrections}
+    assert ("extramedulary", "extramedullary") in fixes
+    assert ("treatmnt", "treatment") in fixes
+    assert "treatment" in plan.searched_for
+
+
+def test_a_real_word_is_not_turned_into_a_store_word(index: Index) -> None:
+    plan = plan_query(index, "recovery after splenectomy")
+    assert not any(c.kind == "typo" for c in plan.corrections)
+    assert any(c.text == "splenectomy" and not c.known for c in plan.concepts)
+
+
+def test_pronoun_stands_for_the_subject(index: Index) -> None:
+    plan = plan_query(index, "how is it treated")
+    assert plan.mentions_subject
+    assert {c.role for c in plan.concepts} == {"content", "subject"}
+
+
+def test_only_stop_words_is_nothing_to_search(index: Index) -> None:
+    with pytest.raises(NothingToSearch):
+        plan_query(index, "the of and")
+    with pytest.raises(NothingToSearch):
+        plan_query(index, "+++ ???")
+
+
+def test_multiple_choice_options_are_split_off() -> None:
+    stem, options = split_options("Which is most common? (a) thymoma (b) lymphoma (c) neurogenic")
+    assert stem.strip() == "Which is most common?"
+    assert options.startswith("(a) thymoma")
+    assert split_options("what is EMH (a rare finding)?") == ("what is EMH (a rare finding)?", "")
+
+
+def test_long_query_is_capped(index: Index) -> None:
+    plan = plan_query(index, "treatment " * 100_000)
+    assert len(plan.concepts) <= 64
+
+
+# -- answers --------------------------------------------------------------------
+
+
+def test_both_treatment_answers_come_first(index: Index) -> None:
+    got = citations_of(index, "how is it treated")
+    assert set().union(*got[:2]) == TREATMENT
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("emh tx", TREATMENT),
+        ("hydroxyurea", TREATMENT),
+        ("haematopoiesis outside the marrow", {"000_717d4dda9e782864.txt:5"}),
+        ("extramedulary hematopoesis biopsy", {"000_717d4dda9e782864.txt:1"}),
+        ("is it cancer", {"000_717d4dda9e782864.txt:25", "004_df62d6605becf123.txt:10"}),
+        ("why does it happen in thalassaemia", {"000_717d4dda9e782864.txt:33", "004_df62d6605becf123.txt:23"}),
+        ("most common posterior mediastinal tumour", {"004_df62d6605becf123.txt:8"}),
+    ],
+)
+def test_right_answer_first(index: Index, query: str, expected: set[str]) -> None:
+    assert top(index, query) & expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "how is pneumonia treated",
+        "how is polycythemia vera diagnosed?",
+        "is thalassemia contagious?",
+        "what is the prognosis of extramedullary hematopoiesis",
+        "what dose of hydroxyurea is used",
+        "how do I bake bread",
+    ],
+)
+def test_no_confident_answer(index: Index, query: str) -> None:
+    a = ask(index, query)
+    assert a.results == ()
+    assert all(r.score < a.threshold for r in a.nearest)
+
+
+def test_case_does_not_matter(index: Index) -> None:
+    lower = ask(index, "how is extramedullary hematopoiesis diagnosed")
+    upper = ask(index, "HOW IS EXTRAMEDULLARY HEMATOPOIESIS DIAGNOSED")
+    assert [(r.entry.id, r.score) for r in lower.results] == [
+        (r.entry.id, r.score) for r in upper.results
+    ]
+
+
+def test_scores_are_0_to_100_and_never_rise_down_the_list(index: Index) -> None:
+    a = ask(index, "spleen", min_score=0, limit=10)
+    scores = [r.score for r in a.results]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 100 for s in scores)
+
+
+def test_min_score_overrides_the_threshold(index: Index) -> None:
+    assert ask(index, "how is pneumonia treated", min_score=0).results
+
+
+def test_unanswered_questions_are_never_answers(index: Index) -> None:
+    a = ask(index, "What is extramedullary disease in all?", min_score=0, limit=30)
+    assert all(r.entry.answer is not None for r in a.results)
+
+
+def test_highlight_words_come_from_the_answer(index: Index) -> None:
+    a = ask(index, "radiotherapy")
+    assert "radiotherapy" in a.results[0].highlight
+
+
+# -- the quality floor ------------------------------------------------------------
+
+
+def test_quality_floor_on_the_eval_sets() -> None:
+    """The figures of benchmarks/eval_ranking.py, minus a small margin."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from eval_ranking import evaluate, load_queries
+    finally:
+        sys.path.pop(0)
+    table = evaluate(load_queries("all"), bundled_store_path())
+    emh = table["emh"]
+    assert emh["top1"] >= 0.95
+    assert emh["top3"] >= 0.97
+    assert emh["refusal"] >= 0.90
+    assert emh["false_refusal"] <= 0.02
+    for baseline in ("wratio", "bm25"):
+        assert emh["top1"] > table[baseline]["top1"]
+        assert emh["top3"] > table[baseline]["top3"]
+        assert emh["refusal"] > table[baseline]["refusal"]
