@@ -11,6 +11,7 @@ import itertools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner, Result
@@ -51,7 +52,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, cache_root: Path) -> None:
     monkeypatch.setenv("EMH_CACHE_DIR", str(cache_root))
     for name in _SCRUBBED:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COLUMNS", "100")
 
 
 @pytest.fixture

@@ -50,7 +50,6 @@ def oracle_parse(document: str, text: str) -> list[SourceQA]:
     """A deliberately simple second reading of a source (not emh's parser):
     a question is a line ending in '?', its answer the non-blank lines up to
     the next question."""
-    text = text.removeprefix("\ufeff")
     lines = text.replace("\r\n", "\n").split("\n")
     out: list[SourceQA] = []
     current: tuple[int, str] | None = None
@@ -113,7 +112,10 @@ def store_doc(items: list[Any], **top: Any) -> bytes:
     """A hand-written store file."""
     obj: dict[str, Any] = {"schema_version": 1, "documents": [], "entries": items}
     obj.update(top)
-    return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: only JSON escapes can hold them
+        return json.dumps(obj).encode("ascii")
 
 
 def entry_doc(

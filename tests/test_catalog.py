@@ -55,7 +55,7 @@ def test_resolve_source() -> None:
     assert catalog.resolve_source("other", docs) == "other.md"
     with pytest.raises(UsageError, match="ambiguous"):
         catalog.resolve_source("00", docs)
-    with pytest.raises(UsageError, match="unknown source 'x.txt'; known sources: "):
+    with pytest.raises(UsageError, match=r"unknown source 'x\.txt'; known sources: "):
         catalog.resolve_source("x.txt", docs)
     with pytest.raises(UsageError, match="unknown source ''"):
         catalog.resolve_source("", docs)

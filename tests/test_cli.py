@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Invoke, StoreMaker
 from support import DOC_A, DOC_B, FAQ, REAL_SOURCES, real_source_qas, squash
+from typer.testing import Result
 
 from emh_cli import __version__
 
@@ -16,11 +18,11 @@ TREATED = "How is extramedullary hematopoiesis treated?"
 THAL = re.compile(r"thalass(?:a)?emi", re.IGNORECASE)
 
 
-def ok_json(r: object) -> object:
+def ok_json(r: Result) -> Any:
     """JSON on stdout, nothing on stderr, exit 0."""
-    assert r.exit_code == 0, (r.stdout, r.stderr)  # type: ignore[attr-defined]
-    assert r.stderr == ""  # type: ignore[attr-defined]
-    return json.loads(r.stdout)  # type: ignore[attr-defined]
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    assert r.stderr == ""
+    return json.loads(r.stdout)
 
 
 # -- version, help ---------------------------------------------------------------
@@ -158,7 +160,10 @@ def test_list_json_has_every_entry(cli: Invoke) -> None:
     assert len(out) == 24
     assert sum(e["answer"] is not None for e in out) == 22
     assert [e["id"] for e in out] == [str(i) for i in range(1, 25)]
-    assert out == [dict(e, citations=[f"{s['document']}:{s['line']}" for s in e["sources"]]) for e in json.loads(FAQ.read_text())["entries"]]
+    assert out == [
+        dict(e, citations=[f"{s['document']}:{s['line']}" for s in e["sources"]])
+        for e in json.loads(FAQ.read_text())["entries"]
+    ]
 
 
 def test_list_human(cli: Invoke) -> None:
@@ -199,9 +204,7 @@ def test_nothing_lost(cli: Invoke) -> None:
 
 def expected_thalassemia_ids() -> list[str]:
     entries = json.loads(FAQ.read_text())["entries"]
-    return [
-        e["id"] for e in entries if THAL.search(" ".join([*e["questions"], e["answer"] or ""]))
-    ]
+    return [e["id"] for e in entries if THAL.search(" ".join([*e["questions"], e["answer"] or ""]))]
 
 
 @pytest.mark.parametrize(
@@ -223,7 +226,9 @@ def test_list_topic_human(cli: Invoke) -> None:
 def test_list_unknown_topic(cli: Invoke) -> None:
     r = cli("list", "--topic", "thalasemia")
     assert (r.exit_code, r.stdout) == (2, "")
-    assert r.stderr.startswith("emh: unknown topic 'thalasemia' (nearest: thalassemia); known topics: ")
+    assert r.stderr.startswith(
+        "emh: unknown topic 'thalasemia' (nearest: thalassemia); known topics: "
+    )
     assert "spleen" in r.stderr and "treatment" in r.stderr
     assert r.stderr.count("\n") == 1
     r = cli("list", "--topic", "zzz", "--json")

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def term_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def spawn(tmp_path: Path, *args: str, **env: str) -> pexpect.spawn:
+def spawn(tmp_path: Path, *args: str, **env: str) -> Any:
     return pexpect.spawn(
         emh_script(),
         list(args),
@@ -69,7 +70,7 @@ def spawn(tmp_path: Path, *args: str, **env: str) -> pexpect.spawn:
     )
 
 
-def run_to_end(child: pexpect.spawn) -> tuple[str, int]:
+def run_to_end(child: Any) -> tuple[str, int]:
     child.expect(pexpect.EOF)
     text = child.before
     child.close()
@@ -122,10 +123,10 @@ def test_prompt_round_trip(tmp_path: Path) -> None:
     child.expect_exact(CITATION)
     child.expect_exact(PROMPT)
     child.sendline(":q")
-    text, status = run_to_end(child)
+    _, status = run_to_end(child)
     assert status == 0
     history = tmp_path / "state" / "emh" / "history"
-    assert "how is it treated" in history.read_text()
+    assert history.read_text().splitlines() == ["how is it treated"]
     assert history.stat().st_mode & 0o077 == 0
 
 
@@ -154,7 +155,7 @@ def test_prompt_commands_ctrl_c_and_ctrl_d(tmp_path: Path) -> None:
     child.expect(":show ID")
     child.expect_exact(PROMPT)
     child.sendeof()  # Ctrl-D leaves
-    text, status = run_to_end(child)
+    _, status = run_to_end(child)
     assert status == 0
     assert "a half typed question" not in (tmp_path / "state" / "emh" / "history").read_text()
 
@@ -272,6 +273,7 @@ def test_session_quit(session: interactive.Session, line: str) -> None:
     [
         (":show", "usage: :show ID"),
         (":show nope", "no entry with id 'nope'"),
+        (":show \udce9", "no entry with id"),
         (":list nosuchtopic", "unknown topic"),
         (":frobnicate", "unknown command ':frobnicate'"),
     ],
@@ -339,4 +341,47 @@ def test_run_loop_without_a_terminal(
     out = capsys.readouterr().out
     assert CITATION in out
     assert "[4] How is extramedullary hematopoiesis treated?" in out
+    assert not lines
+
+
+def test_history_is_capped_and_private(tmp_path: Path) -> None:
+    readline = pytest.importorskip("readline")
+    path = tmp_path / "state" / "emh" / "history"
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(f"question {i}\n" for i in range(interactive.HISTORY_LENGTH + 500)))
+    readline.clear_history()
+    try:
+        interactive._load_history(readline, path)
+        readline.add_history("the newest question")
+        interactive._save_history(readline, path)
+    finally:
+        readline.clear_history()
+    lines = path.read_text().splitlines()
+    assert len(lines) == interactive.HISTORY_LENGTH
+    assert lines[-1] == "the newest question"
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_history_failures_are_quiet(tmp_path: Path) -> None:
+    readline = pytest.importorskip("readline")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    interactive._load_history(readline, blocker / "emh" / "history")
+    interactive._save_history(readline, blocker / "emh" / "history")
+    interactive._save_history(readline, None)
+
+
+def test_ctrl_c_while_answering_returns_to_the_prompt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EMH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("emh_cli.rank.ask", interrupted)
+    lines = ["a slow question", ":show 4", ":q"]
+    assert interactive.run(bundled_store_path(), read=lambda _: lines.pop(0)) == 0
+    assert "[4] How is extramedullary hematopoiesis treated?" in capsys.readouterr().out
     assert not lines

@@ -85,7 +85,9 @@ def test_dumps_escapes_terminal_controls_but_keeps_the_value() -> None:
 def test_entry_json_adds_citations() -> None:
     d = entry_json(entry())
     assert d["citations"] == ["d.txt:3"]
-    assert d["sources"] == [{"document": "d.txt", "line": 3, "question": "A question?", "answer_line": 4}]
+    assert d["sources"] == [
+        {"document": "d.txt", "line": 3, "question": "A question?", "answer_line": 4}
+    ]
 
 
 def test_answer_json_without_results_has_nearest() -> None:
@@ -205,3 +207,11 @@ def test_plain_output_goes_to_a_file(tmp_path: Path) -> None:
         assert not out.rich
         out.entry(entry())
     assert "\x1b" not in p.read_text(encoding="utf-8")
+
+
+def test_plain_counts_align_after_sanitizing() -> None:
+    buf = io.StringIO()
+    Output(out=buf).counts([("a\x1b", 1), ("bbbbbb", 22), ("spleen", 3)], "topics")
+    lines = buf.getvalue().splitlines()
+    assert lines == ["a\\x1b   1", "bbbbbb  22", "spleen  3"]
+    assert len({line.rindex(" ") for line in lines}) == 1

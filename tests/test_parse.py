@@ -114,7 +114,9 @@ def test_spaced_and_dense_layouts_read_the_same() -> None:
     spaced = parse_file(FIXTURES / "layout_spaced.txt")
     dense = parse_file(FIXTURES / "layout_dense.txt")
     norm = [(q.replace("spaced", "X"), a and a.replace("spaced", "X")) for q, a in qa_pairs(spaced)]
-    assert norm == [(q.replace("dense", "X"), a and a.replace("dense", "X")) for q, a in qa_pairs(dense)]
+    assert norm == [
+        (q.replace("dense", "X"), a and a.replace("dense", "X")) for q, a in qa_pairs(dense)
+    ]
     assert [qa.line for qa in spaced.items] == [1, 5, 9, 11]
     assert [qa.answer_line for qa in spaced.items] == [3, 7, None, 13]
     assert [qa.line for qa in dense.items] == [1, 3, 5, 6]
@@ -164,7 +166,9 @@ def test_unanswered_questions_are_kept_with_a_warning() -> None:
 def test_question_at_end_of_file_is_unanswered() -> None:
     doc = parse_text("Q one?\nA one.\nQ two?\n\n\n")
     assert doc.items[-1].answer is None
-    assert [str(d) for d in doc.diagnostics] == ["doc.txt:3: question has no answer; kept as unanswered"]
+    assert [str(d) for d in doc.diagnostics] == [
+        "doc.txt:3: question has no answer; kept as unanswered"
+    ]
 
 
 def test_truncated_answer_in_real_source() -> None:
@@ -268,5 +272,5 @@ def test_decode_rejects_nul_with_line() -> None:
 
 def test_decode_rejects_bad_utf8_with_line_and_column() -> None:
     with pytest.raises(SourceError) as e:
-        decode_source("latin.txt", "Q?\nCaf".encode() + b"\xe9 au lait\n")
+        decode_source("latin.txt", b"Q?\nCaf" + b"\xe9 au lait\n")
     assert str(e.value) == "latin.txt:2: not valid UTF-8 (byte 0xe9 at column 4)"

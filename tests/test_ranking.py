@@ -104,7 +104,10 @@ def test_both_treatment_answers_come_first(index: Index) -> None:
         ("haematopoiesis outside the marrow", {"000_717d4dda9e782864.txt:5"}),
         ("extramedulary hematopoesis biopsy", {"000_717d4dda9e782864.txt:1"}),
         ("is it cancer", {"000_717d4dda9e782864.txt:25", "004_df62d6605becf123.txt:10"}),
-        ("why does it happen in thalassaemia", {"000_717d4dda9e782864.txt:33", "004_df62d6605becf123.txt:23"}),
+        (
+            "why does it happen in thalassaemia",
+            {"000_717d4dda9e782864.txt:33", "004_df62d6605becf123.txt:23"},
+        ),
         ("most common posterior mediastinal tumour", {"004_df62d6605becf123.txt:8"}),
     ],
 )

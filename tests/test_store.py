@@ -93,6 +93,8 @@ BAD_STORES: list[tuple[str, bytes, str]] = [
     ("source line float", store_doc([entry_doc(sources=[{"document": "d", "line": 1.5}])]), "entries[0].sources[0].line: expected a whole number, got a number"),
     ("source no document", store_doc([entry_doc(sources=[{"line": 1}])]), "entries[0].sources[0]: missing key 'document'"),
     ("answer_line 0", store_doc([entry_doc(sources=[{"document": "d", "line": 1, "answer_line": 0}])]), "answer_line: expected a number >= 1, got 0"),
+    ("lone surrogate", b'{"schema_version": 1, "entries": [{"id": "1", "question": "Q?", "answer": "x\\ud800y", "sources": [{"document": "d", "line": 1}]}]}', "entries[0].answer: unpaired surrogate \\ud800 at position 1"),
+    ("surrogate in name", store_doc([entry_doc()], documents=[{"name": "\ud800"}]), "documents[0].name: unpaired surrogate"),
     ("documents number", store_doc([entry_doc()], documents=5), "documents: expected a list, got a number"),
     ("document text", store_doc([entry_doc()], documents=["d"]), "documents[0]: expected an object, got text"),
     ("document no name", store_doc([entry_doc()], documents=[{"lines": 1}]), "documents[0]: missing key 'name'"),
@@ -100,7 +102,9 @@ BAD_STORES: list[tuple[str, bytes, str]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("data", "problem"), [(d, p) for _, d, p in BAD_STORES], ids=[n for n, _, _ in BAD_STORES])
+@pytest.mark.parametrize(
+    ("data", "problem"), [(d, p) for _, d, p in BAD_STORES], ids=[n for n, _, _ in BAD_STORES]
+)
 def test_bad_store_unit(data: bytes, problem: str) -> None:
     with pytest.raises(StoreError) as e:
         parse_store(P, data)
@@ -111,7 +115,9 @@ def test_bad_store_unit(data: bytes, problem: str) -> None:
 COMMANDS = [["list"], ["list", "--json"], ["ask", "how is it treated", "--json"], ["show", "1"], ["topics"], ["sources", "--json"]]  # fmt: skip
 
 
-@pytest.mark.parametrize(("data", "problem"), [(d, p) for _, d, p in BAD_STORES], ids=[n for n, _, _ in BAD_STORES])
+@pytest.mark.parametrize(
+    ("data", "problem"), [(d, p) for _, d, p in BAD_STORES], ids=[n for n, _, _ in BAD_STORES]
+)
 def test_bad_store_cli(
     cli: Invoke, write_store: Callable[[bytes], Path], data: bytes, problem: str
 ) -> None:
@@ -144,19 +150,44 @@ def test_missing_store_via_env(cli: Invoke, tmp_path: Path) -> None:
     assert r.stderr == f"emh: {tmp_path / 'env.json'}: store not found\n"
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can read a chmod 000 file"
-)
 def test_unreadable_store(cli: Invoke, tmp_path: Path) -> None:
     p = tmp_path / "locked.json"
     p.write_bytes(FAQ.read_bytes())
     p.chmod(0)
     try:
+        if os.access(p, os.R_OK):
+            pytest.skip("running as root: a chmod 000 file is still readable")
         r = cli("--data", str(p), "list")
     finally:
         p.chmod(0o644)
     assert (r.exit_code, r.stdout) == (2, "")
     assert r.stderr == f"emh: {p}: cannot read store (permission denied)\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (PermissionError(13, "Permission denied"), "cannot read store (permission denied)"),
+        (OSError(5, "Input/output error"), "cannot read store (Input/output error)"),
+    ],
+)
+def test_unreadable_store_emulated(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, message: str
+) -> None:
+    """The same, wherever the tests run (root reads a chmod 000 file)."""
+    p = tmp_path / "locked.json"
+    p.write_bytes(FAQ.read_bytes())
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self == p:
+            raise error
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    r = cli("--data", str(p), "list")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == f"emh: {p}: {message}\n"
 
 
 def test_store_change_is_noticed(cli: Invoke, tmp_path: Path) -> None:

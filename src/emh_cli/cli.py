@@ -48,11 +48,27 @@ def _quiet_pipe() -> None:
 class EmhGroup(TyperGroup):
     """Turns every failure into one line on stderr and an exit status."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as e:
+            # click raises "Option '--data' requires an argument" without a
+            # context, and then prints no usage line: give it one.
+            if e.ctx is None:
+                e.ctx = ctx
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         from emh_cli.errors import EmhError
 
         try:
             return super().invoke(ctx)
+        except click.UsageError as e:
+            if e.ctx is None and ctx.invoked_subcommand:  # as in parse_args, for the command
+                cmd = self.get_command(ctx, ctx.invoked_subcommand)
+                if cmd is not None:
+                    e.ctx = click.Context(cmd, info_name=ctx.invoked_subcommand, parent=ctx)
+            raise
         except EmhError as e:
             _fail(str(e), e.exit_code)
         except BrokenPipeError:
@@ -131,6 +147,14 @@ def main_callback(
             raise SystemExit(run(_store_path()))
         sys.stdout.write(ctx.get_help() + "\n")
         raise typer.Exit()
+
+
+def _utf8_safe(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _store_path() -> Path:
@@ -293,7 +317,10 @@ def show(
     from emh_cli.catalog import missing_id
 
     index = _index()
-    entry = index.entry(entry_id.strip())
+    wanted = entry_id.strip()
+    # An argument Python could not decode (e.g. "é" under LANG=C) holds lone
+    # surrogates, which SQLite cannot take; no id is spelled that way.
+    entry = index.entry(wanted) if _utf8_safe(wanted) else None
     if entry is None:
         raise missing_id(entry_id, index.ids())
     _output(json_).entry(entry)

@@ -12,14 +12,11 @@ with it, at 25 entries or at 100,000.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -28,21 +25,51 @@ from emh_cli import __version__
 from emh_cli.errors import StoreError
 from emh_cli.model import Document, Entry, Source, Store
 from emh_cli.store import parse_store, read_store_bytes
-from emh_cli.textnorm import Analyzer, lexicon_fingerprint, load_lexicon, read_common_words
+from emh_cli.textnorm import (
+    LEXICON_DIR,
+    LEXICON_FILES,
+    Analyzer,
+    load_lexicon,
+    read_common_words,
+)
 
 INDEX_FORMAT = 2
 ENV_CACHE = "EMH_CACHE_DIR"
+# Per-term lookups and decoded entries an Index keeps (its database never
+# changes under it); past this many of a kind, that memo starts afresh.
+MEMO_MAX = 50_000
 
 
-@dataclass(frozen=True)
 class Indexed:
-    """An entry with the terms the ranker needs."""
+    """An entry with the terms the ranker needs.
 
-    order: int
-    entry: Entry
-    qterms: tuple[frozenset[str], ...]
-    aterms: frozenset[str]
-    intents: frozenset[str]
+    The entry itself is decoded from its JSON on first use: a query scores a
+    few hundred candidates but shows only a few. (A plain class: a dataclass
+    costs ~0.5 ms of start-up.)"""
+
+    __slots__ = ("_data", "_entry", "aterms", "intents", "order", "qterms")
+
+    def __init__(
+        self,
+        order: int,
+        entry: Entry | None,
+        qterms: tuple[frozenset[str], ...],
+        aterms: frozenset[str],
+        intents: frozenset[str],
+        data: str = "",
+    ) -> None:
+        self.order = order
+        self._entry = entry
+        self._data = data
+        self.qterms = qterms
+        self.aterms = aterms
+        self.intents = intents
+
+    @property
+    def entry(self) -> Entry:
+        if self._entry is None:
+            self._entry = _entry_from_json(json.loads(self._data))
+        return self._entry
 
 
 def cache_dir() -> Path:
@@ -61,12 +88,40 @@ def _fingerprint(path: Path) -> str:
         raise StoreError(f"{path}: store not found") from None
     except OSError as e:
         raise StoreError(f"{path}: cannot read store ({e.strerror or e})") from None
-    return f"{INDEX_FORMAT}|{__version__}|{lexicon_fingerprint()}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+    return (
+        f"{INDEX_FORMAT}|{__version__}|{_lexicon_stamp()}|{path.resolve()}"
+        f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+    )
+
+
+def _lexicon_stamp() -> str:
+    """Size and modification time of every lexicon file.
+
+    A query must notice a changed lexicon, but reading and hashing the files
+    (300 kB) and importing hashlib (OpenSSL) on every start costs ~4 ms."""
+    parts = []
+    for name in LEXICON_FILES:
+        try:
+            st = (LEXICON_DIR / name).stat()
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}:-")
+    return ",".join(parts)
+
+
+def _path_key(text: str) -> str:
+    """64-bit FNV-1a of `text`, in hex: a cache file name without importing hashlib.
+
+    A collision is harmless: the fingerprint holds the full path, so the
+    other store's index is seen as stale and rebuilt."""
+    h = 0xCBF29CE484222325
+    for b in text.encode("utf-8", "surrogateescape"):
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
 
 
 def _cache_file(path: Path) -> Path:
-    key = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:20]
-    return cache_dir() / f"index-{key}.sqlite"
+    return cache_dir() / f"index-{_path_key(str(path.resolve()))}.sqlite"
 
 
 def open_index(path: Path, *, cache: bool = True) -> Index:
@@ -96,6 +151,8 @@ def open_index(path: Path, *, cache: bool = True) -> Index:
 
 def _build_on_disk(store: Store, fp: str, target: Path) -> Index | None:
     """Build into a temporary file and rename it into place; None if the cache is not writable."""
+    import tempfile
+
     tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +202,7 @@ def write_index(
     qdf: Counter[str] = Counter()
     words: Counter[str] = Counter()
     answered = 0
-    fts_rows: list[tuple[int, list[str], list[str]]] = []
+    fts_rows: list[tuple[int, str, str]] = []  # joined: a fraction of the memory of lists
 
     def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal answered
@@ -158,7 +215,7 @@ def write_index(
                 answered += 1
                 df.update({t for ts in qterms for t in ts} | set(aterms))
                 qdf.update({t for ts in qterms for t in ts})
-                fts_rows.append((order, [t for ts in qterms for t in ts], aterms))
+                fts_rows.append((order, " ".join(t for ts in qterms for t in ts), " ".join(aterms)))
             yield (
                 order,
                 e.id,
@@ -170,10 +227,8 @@ def write_index(
             )
 
     conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
-    conn.executemany(
-        "INSERT INTO fts (rowid, q, a) VALUES (?, ?, ?)",
-        ((o, " ".join(q), " ".join(a)) for o, q, a in fts_rows),
-    )
+    conn.executemany("INSERT INTO fts (rowid, q, a) VALUES (?, ?, ?)", fts_rows)
+    fts_rows.clear()
     conn.executemany(
         "INSERT INTO terms VALUES (?, ?, ?)", sorted((t, n, qdf[t]) for t, n in df.items())
     )
@@ -220,6 +275,28 @@ class Index:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        # Memos for a run of queries (`ask --batch`, the interactive prompt),
+        # which ask about the same words and entries again and again.
+        self._memo: dict[str, dict[Any, Any]] = {}
+        self._items: dict[int, Indexed] = {}
+
+    def _memo_of(self, kind: str) -> dict[Any, Any]:
+        memo = self._memo.setdefault(kind, {})
+        if len(memo) > MEMO_MAX:
+            memo.clear()
+        return memo
+
+    def _lookup(self, kind: str, keys: Iterable[str], sql: str) -> dict[str, Any]:
+        """{key: value} of those `keys` that `sql` (`... IN ({marks})`, rows of key and
+        value) finds, in key order; each key is asked of SQLite once per Index."""
+        memo = self._memo_of(kind)
+        ks = sorted(set(keys))
+        missing = [k for k in ks if k not in memo]
+        if missing:
+            found = dict(self.conn.execute(sql.format(marks=",".join("?" * len(missing))), missing))
+            for k in missing:
+                memo[k] = found.get(k)
+        return {k: v for k in ks if (v := memo[k]) is not None}
 
     def _meta(self, key: str) -> str:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -240,52 +317,56 @@ class Index:
 
     def question_terms(self, terms: Iterable[str]) -> set[str]:
         """Those `terms` that occur in some answered entry's question."""
-        ts = sorted(set(terms))
-        if not ts:
-            return set()
-        marks = ",".join("?" * len(ts))
-        rows = self.conn.execute(f"SELECT term FROM terms WHERE qdf > 0 AND term IN ({marks})", ts)
-        return {str(t) for (t,) in rows}
+        return set(
+            self._lookup(
+                "qterm", terms, "SELECT term, 1 FROM terms WHERE qdf > 0 AND term IN ({marks})"
+            )
+        )
 
     def df(self, terms: Iterable[str]) -> dict[str, int]:
-        ts = sorted(set(terms))
-        if not ts:
-            return {}
-        marks = ",".join("?" * len(ts))
-        rows = self.conn.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", ts)
-        return {t: int(n) for t, n in rows}
+        found = self._lookup("df", terms, "SELECT term, df FROM terms WHERE term IN ({marks})")
+        return {t: int(n) for t, n in found.items()}
 
     def words_near(self, word: str, spread: int) -> list[tuple[str, int]]:
         """Vocabulary words (with frequency) of about the same length and first letter."""
         n = len(word)
-        rows = self.conn.execute(
-            "SELECT word, freq FROM words WHERE len BETWEEN ? AND ? AND word >= ? AND word < ?",
-            (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
-        )
-        return [(w, int(f)) for w, f in rows]
+        memo = self._memo_of("near")
+        key = (n, spread, word[0])
+        if key not in memo:
+            rows = self.conn.execute(
+                "SELECT word, freq FROM words WHERE len BETWEEN ? AND ? AND word >= ? AND word < ?",
+                (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
+            )
+            memo[key] = [(w, int(f)) for w, f in rows]
+        return list(memo[key])
 
     def common_near(self, word: str, spread: int) -> list[tuple[str, int]]:
         """Common English words of about the same length and first letter, with -rank."""
         n = len(word)
-        rows = self.conn.execute(
-            "SELECT word, rank FROM common WHERE length(word) BETWEEN ? AND ? "
-            "AND word >= ? AND word < ?",
-            (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
-        )
-        return [(w, -int(r)) for w, r in rows]
+        memo = self._memo_of("common_near")
+        key = (n, spread, word[0])
+        if key not in memo:
+            rows = self.conn.execute(
+                "SELECT word, rank FROM common WHERE length(word) BETWEEN ? AND ? "
+                "AND word >= ? AND word < ?",
+                (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
+            )
+            memo[key] = [(w, -int(r)) for w, r in rows]
+        return list(memo[key])
 
     def common_rank(self, words: Iterable[str]) -> dict[str, int]:
         """Frequency rank in general English of those `words` that are common."""
-        ws = sorted(set(words))
-        if not ws:
-            return {}
-        marks = ",".join("?" * len(ws))
-        rows = self.conn.execute(f"SELECT word, rank FROM common WHERE word IN ({marks})", ws)
-        return {w: int(r) for w, r in rows}
+        found = self._lookup(
+            "common", words, "SELECT word, rank FROM common WHERE word IN ({marks})"
+        )
+        return {w: int(r) for w, r in found.items()}
 
     def has_word(self, word: str) -> bool:
-        row = self.conn.execute("SELECT 1 FROM words WHERE word = ?", (word,)).fetchone()
-        return row is not None
+        memo = self._memo_of("has_word")
+        if word not in memo:
+            row = self.conn.execute("SELECT 1 FROM words WHERE word = ?", (word,)).fetchone()
+            memo[word] = row is not None
+        return bool(memo[word])
 
     def candidates(self, terms: Sequence[str], limit: int) -> list[Indexed]:
         """Answered entries sharing a term with `terms`, best BM25 first, at most `limit`."""
@@ -294,24 +375,38 @@ class Index:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in ts)
         try:
-            rows = self.conn.execute(
-                "SELECT e.rowid, e.data, e.qterms, e.aterms, e.intents FROM "
-                "(SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 2.0, 1.0) LIMIT ?) f "
-                "JOIN entries e ON e.rowid = f.rowid",
-                (match, limit),
-            ).fetchall()
+            ids = [
+                int(r)
+                for (r,) in self.conn.execute(
+                    "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 2.0, 1.0) LIMIT ?",
+                    (match, limit),
+                )
+            ]
+            items = self._items
+            missing = [i for i in ids if i not in items]
+            if missing:
+                if len(items) + len(missing) > MEMO_MAX:
+                    items.clear()
+                marks = ",".join("?" * len(missing))
+                for row in self.conn.execute(
+                    "SELECT rowid, data, qterms, aterms, intents FROM entries "
+                    f"WHERE rowid IN ({marks})",
+                    missing,
+                ):
+                    items[int(row[0])] = self._indexed(row)
         except sqlite3.Error:
             return []
-        return [self._indexed(r) for r in rows]
+        return [items[i] for i in ids if i in items]
 
     def _indexed(self, row: Sequence[Any]) -> Indexed:
         order, data, qterms, aterms, intents = row
         return Indexed(
             order=int(order),
-            entry=_entry_from_json(json.loads(data)),
+            entry=None,
             qterms=tuple(frozenset(q) for q in json.loads(qterms)),
             aterms=frozenset(json.loads(aterms)),
             intents=frozenset(json.loads(intents)),
+            data=data,
         )
 
     def entries(self) -> list[Entry]:
@@ -319,6 +414,10 @@ class Index:
         return [_entry_from_json(json.loads(d)) for (d,) in rows]
 
     def entry(self, entry_id: str) -> Entry | None:
+        try:
+            entry_id.encode("utf-8")
+        except UnicodeEncodeError:
+            return None  # an undecodable command-line argument names no entry
         row = self.conn.execute("SELECT data FROM entries WHERE id = ?", (entry_id,)).fetchone()
         return None if row is None else _entry_from_json(json.loads(row[0]))
 
@@ -327,6 +426,12 @@ class Index:
 
     def questions(self) -> list[tuple[str, str, bool]]:
         """(id, question, answered) of every entry, for suggestions."""
+        with contextlib.suppress(sqlite3.OperationalError):  # else: an SQLite without JSON
+            found = self.conn.execute(
+                "SELECT e.id, q.value, e.answered FROM entries e, "
+                "json_each(e.data, '$.questions') q ORDER BY e.rowid, q.key"
+            ).fetchall()
+            return [(str(i), str(q), bool(a)) for i, q, a in found]
         rows = self.conn.execute("SELECT data, answered FROM entries ORDER BY rowid")
         out: list[tuple[str, str, bool]] = []
         for d, answered in rows:
@@ -339,6 +444,8 @@ def prime_cache(path: Path, built: Any, analyzer: Analyzer) -> None:
     """After `emh build`: index the new store now, so its first query is fast.
 
     `built` is a `BuildResult`. A cache that cannot be written is skipped."""
+    import tempfile
+
     store = Store(str(path), tuple(built.entries), tuple(built.documents))
     target = _cache_file(path)
     tmp = None

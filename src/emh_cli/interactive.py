@@ -51,6 +51,14 @@ def history_path() -> Path | None:
         return None
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _debug() -> bool:
     return os.environ.get("EMH_DEBUG", "") not in ("", "0")
 
@@ -162,7 +170,8 @@ class Session:
         elif name == ":show":
             if not arg:
                 raise UsageError("usage: :show ID (ids are in :list)")
-            entry = self.index.entry(arg)
+            # Undecodable input (lone surrogates) cannot be an id, and SQLite refuses it.
+            entry = self.index.entry(arg) if _utf8(arg) else None
             if entry is None:
                 raise catalog.missing_id(arg, self.index.ids())
             self.out.entry(entry)
@@ -226,6 +235,8 @@ def _line_editing(session: Session) -> Iterator[Callable[[str], None]]:
 
     def record(line: str) -> None:
         n = readline.get_current_history_length()
+        if line.strip().lower() in QUIT:
+            return
         if line.strip() and (n == 0 or readline.get_history_item(n) != line):
             readline.add_history(line)
 
@@ -274,15 +285,14 @@ def run(store: Path, *, read: Callable[[str], str] = input) -> int:
             except KeyboardInterrupt:  # Ctrl-C at the prompt: drop the line
                 out.write("\n")
                 continue
-            record(line)
             try:
+                record(line)
                 if not session.handle(line):
                     break
+                _flush(out.out)
             except KeyboardInterrupt:  # Ctrl-C while answering: back to the prompt
                 out.write("\n")
-                _flush(out.err)
-                continue
-            _flush(out.out)
+                _flush(out.out)
     return 0
 
 

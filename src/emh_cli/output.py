@@ -241,8 +241,9 @@ class Output:
 
             rich_counts(self.console, rows, what)
         else:
-            width = max((len(n) for n, _ in rows), default=0)
-            self.write("".join(f"{sanitize(n):<{width}}  {c}\n" for n, c in rows))
+            shown = [(sanitize(n), c) for n, c in rows]
+            width = max((len(n) for n, _ in shown), default=0)
+            self.write("".join(f"{n:<{width}}  {c}\n" for n, c in shown))
 
     def documents(self, docs: Sequence[Document], counts: dict[str, int]) -> None:
         if self.json:
@@ -279,7 +280,7 @@ def plain_answer(answer: Answer, *, explain: bool = False, full: bool = False) -
         e = r.entry
         if i == 1 or full:
             lines.append(f"{i}. {sanitize(e.question)}")
-            meta = f"   id {e.id} · score {r.score:g}"
+            meta = f"   id {sanitize(e.id)} · score {r.score:g}"
             note = flag_note(e)
             if note:
                 meta += f" · {note}"
@@ -287,7 +288,7 @@ def plain_answer(answer: Answer, *, explain: bool = False, full: bool = False) -
             lines.extend("   " + sanitize(p) if p else "" for p in (e.answer or "").split("\n"))
             lines.append(f"   source: {sanitize(citations(e))}")
         else:
-            lines.append(f"{i}. {sanitize(e.question)}  (id {e.id} · score {r.score:g})")
+            lines.append(f"{i}. {sanitize(e.question)}  (id {sanitize(e.id)} · score {r.score:g})")
             lines.append(f"   source: {sanitize(citations(e))}")
         if explain and r.matched:
             lines.append(f"   matched: {sanitize(', '.join(r.matched))}")
@@ -330,13 +331,15 @@ def plain_entries(entries: Sequence[Entry]) -> str:
     out = []
     for e in entries:
         mark = " [unanswered]" if not e.answered else ""
-        topics = ",".join(e.topics) or "-"
-        out.append(f"{e.id}\t{sanitize(e.question)}{mark}\t{topics}\t{sanitize(citations(e))}\n")
+        topics = sanitize(",".join(e.topics)) or "-"
+        out.append(
+            f"{sanitize(e.id)}\t{sanitize(e.question)}{mark}\t{topics}\t{sanitize(citations(e))}\n"
+        )
     return "".join(out)
 
 
 def plain_entry(e: Entry) -> str:
-    lines = [f"[{e.id}] {sanitize(e.question)}"]
+    lines = [f"[{sanitize(e.id)}] {sanitize(e.question)}"]
     lines.extend(f"  also asked as: {sanitize(q)}" for q in e.questions[1:])
     lines.append("")
     if e.answer is None:
@@ -344,9 +347,9 @@ def plain_entry(e: Entry) -> str:
     else:
         lines.extend(sanitize(p) for p in e.answer.split("\n"))
     lines.append("")
-    lines.append(f"topics: {', '.join(e.topics) or '-'}")
+    lines.append(f"topics: {sanitize(', '.join(e.topics)) or '-'}")
     if e.flags:
-        lines.append(f"flags: {', '.join(e.flags)}")
+        lines.append(f"flags: {sanitize(', '.join(e.flags))}")
     lines.extend(f"source: {sanitize(s.citation)}  {sanitize(s.question)}" for s in e.sources)
     return "\n".join(lines) + "\n"
 

@@ -297,7 +297,19 @@ class Features:
 # Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
 # Fitted by benchmarks/fit_calibration.py on the labelled query sets; the
 # threshold of 50 then means "more likely answerable than not".
-CALIBRATION: tuple[float, ...] = (-2.095, 1.625, 2.283, -1.081, -1.865, 2.185, -0.473, 0.347, 2.760, -2.212, -2.906)
+CALIBRATION: tuple[float, ...] = (
+    -2.095,
+    1.625,
+    2.283,
+    -1.081,
+    -1.865,
+    2.185,
+    -0.473,
+    0.347,
+    2.760,
+    -2.212,
+    -2.906,
+)
 
 
 @dataclass(frozen=True)

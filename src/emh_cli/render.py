@@ -50,7 +50,7 @@ def _panel(r: Result | None, e: Entry, index: int | None = None) -> Panel:
     if index is not None:
         title.append(f"{index}. ", style="bold")
     title.append(sanitize(e.question), style="bold")
-    sub = Text(f"id {e.id}" + (f" · score {r.score:g}" if r else ""), style="dim")
+    sub = Text(f"id {sanitize(e.id)}" + (f" · score {r.score:g}" if r else ""), style="dim")
     return Panel(
         Group(*body),
         title=title,
@@ -77,7 +77,7 @@ def rich_answer(
         else:
             line = Text(f"{i}. ", style="bold")
             line.append(sanitize(r.entry.question))
-            line.append(f"  score {r.score:g} · id {r.entry.id} · ", style="dim")
+            line.append(f"  score {r.score:g} · id {sanitize(r.entry.id)} · ", style="dim")
             line.append(sanitize(citations(r.entry)), style="cyan")
             console.print(line)
     if explain and plan is not None:
@@ -110,7 +110,12 @@ def rich_entries(console: Console, entries: Sequence[Entry]) -> None:
         q = Text(sanitize(e.question))
         if not e.answered:
             q.append(" (unanswered)", style="magenta")
-        table.add_row(e.id, q, ", ".join(e.topics), Text(sanitize(citations(e))))
+        table.add_row(
+            Text(sanitize(e.id)),
+            q,
+            Text(sanitize(", ".join(e.topics))),
+            Text(sanitize(citations(e))),
+        )
     # Too wide for the terminal: without expand, rich squeezes the no_wrap
     # columns to nothing (the ids vanish); with it, the ratios share the width.
     wide = console.options.update_width(1 << 16)
@@ -124,7 +129,8 @@ def rich_entry(console: Console, entry: Entry) -> None:
     for q in entry.questions[1:]:
         console.print(Text("also asked as: ", style="dim") + Text(sanitize(q)))
     console.print(
-        Text("topics: ", style="dim") + Text(", ".join(entry.topics) or "-", style="green")
+        Text("topics: ", style="dim")
+        + Text(sanitize(", ".join(entry.topics)) or "-", style="green")
     )
     for s in entry.sources:
         line = Text(sanitize(s.citation), style="cyan")

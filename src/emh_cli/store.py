@@ -88,6 +88,13 @@ class _Checker:
         if not isinstance(value, str):
             want = "text or null" if nullable else "text"
             raise self.fail(where, f"expected {want}, got {_kind(value)}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:  # "\ud800" in the JSON: not a character
+            bad = ord(value[e.start])
+            raise self.fail(
+                where, f"unpaired surrogate \\u{bad:04x} at position {e.start}"
+            ) from None
         return value
 
     def texts(self, value: Any, where: str, *, nonempty: bool = False) -> list[str]:

@@ -166,7 +166,9 @@ def compile_lexicon(
         "related": {k: sorted(set(v) - {k}) for k, v in sorted(related.items())},
         "topics": topic_list,
         "words": sorted(lex_words),
-        "keywords": sorted({t for w in _read_stopwords(LEXICON_DIR / "keywords.txt") for t in norm(w)}),
+        "keywords": sorted(
+            {t for w in _read_stopwords(LEXICON_DIR / "keywords.txt") for t in norm(w)}
+        ),
     }
 
 

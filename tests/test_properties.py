@@ -1,0 +1,192 @@
+"""Property-based tests (hypothesis).
+
+Example counts come from the settings profile loaded in conftest.py (default
+"ci": 100 examples, derandomized). The argument-list property runs 3x that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import build_store_at
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+from support import FAQ, REAL_SOURCES, entry_doc, oracle_parse, store_doc
+from typer.testing import CliRunner, Result
+
+from emh_cli.cli import app
+from emh_cli.parse import parse_document
+
+BASE = settings().max_examples
+ARGV_EXAMPLES = 3 * BASE
+
+runner = CliRunner()
+
+
+def invoke(args: list[str], input: str | None = None) -> Result:
+    return runner.invoke(app, args, input=input, catch_exceptions=False, prog_name="emh")
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch working directory: `build -o NAME` from random arguments lands here."""
+    d = tmp_path_factory.mktemp("argv")
+    shutil.copy(FAQ, d / "faq.json")
+    shutil.copy(REAL_SOURCES[1], d / "source.txt")
+    (d / "empty.txt").write_bytes(b"")
+    (d / "broken.json").write_bytes(b"{nope")
+    return d
+
+
+# -- any argument list exits 0, 1 or 2 ------------------------------------------------------
+
+KNOWN = [
+    "ask", "list", "show", "topics", "sources", "build",
+    "--json", "--limit", "-n", "--explain", "--full", "--batch", "--min-score",
+    "--topic", "-t", "--source", "-s", "--no-pager", "--data", "--version", "--help", "-h",
+    "--output", "-o", "--quiet", "-q", "--", "-",
+    "1", "0", "-1", "24", "25", "abc", "nan", "inf", "1e309", "99999999999999999999",
+    "how is it treated", "thalassaemia", "spleen", "emh", "+++", "the of and", "",
+    "faq.json", "source.txt", "empty.txt", "broken.json", "missing.json", "out.json",
+    "004", "[bold]", "\x1b[2J", "\u202e", "😀",
+]  # fmt: skip
+# Random words never contain a path separator: `build -o WORD` must stay in the
+# scratch directory (and never name a device such as /dev/null).
+WORDS = st.text(max_size=20).filter(lambda s: "/" not in s and "\\" not in s and "\x00" not in s)
+ARG = st.one_of(st.sampled_from(KNOWN), st.sampled_from(KNOWN), WORDS)
+ARGV = st.lists(ARG, max_size=8)
+
+
+@settings(max_examples=ARGV_EXAMPLES)
+@given(argv=ARGV, stdin=st.sampled_from([None, "", "spleen\n", "how is it treated\n\n+++\n"]))
+def test_any_argument_list_exits_0_1_or_2(
+    workdir: Path, argv: list[str], stdin: str | None
+) -> None:
+    assume("--install-completion" not in argv)
+    with contextlib.chdir(workdir):
+        r = invoke(argv, input=stdin)
+    assert r.exit_code in (0, 1, 2), (argv, r.exit_code, r.output)
+    assert "Traceback" not in r.stderr
+    if "--json" in argv and r.exit_code == 0 and "--help" not in argv and "-h" not in argv:
+        text = r.stdout
+        if text and "--version" not in argv and "--batch" not in argv:
+            json.loads(text)
+
+
+# -- any text through the parser ----------------------------------------------------------------
+
+LINE = st.one_of(
+    st.sampled_from(
+        ["What is it?", "Why?", "?", "  Is it so?  ", "An answer.", "Cut …", "Cut...", "", " ",
+         "A: prefixed", "[19] mark", "\ufeffBOM?", "tab\tline?", "cr\rinside?", "?\r"]
+    ),
+    st.text(max_size=40).map(lambda s: s.replace("\n", " ")),
+    st.text(max_size=30).map(lambda s: s.replace("\n", " ") + "?"),
+)  # fmt: skip
+DOCUMENT = st.tuples(
+    st.lists(LINE, max_size=25), st.sampled_from(["\n", "\r\n"]), st.booleans()
+).map(lambda t: t[1].join(t[0]) + (t[1] if t[2] else ""))
+
+
+@given(text=st.one_of(DOCUMENT, st.text()))
+def test_parser_never_raises(text: str) -> None:
+    doc = parse_document("doc.txt", text)
+    for qa in doc.items:
+        assert qa.question.endswith("?")
+        assert qa.answer is None or qa.answer.strip()
+    for d in doc.diagnostics:
+        assert str(d).startswith("doc.txt:")
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=st.one_of(DOCUMENT, st.text(max_size=300)), bom=st.booleans())
+def test_every_question_line_survives_build_and_list(
+    tmp_path_factory: pytest.TempPathFactory, text: str, bom: bool
+) -> None:
+    folder = tmp_path_factory.mktemp("prop", numbered=True)
+    src = folder / "doc.txt"
+    src.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    out = folder / "s.json"
+    r = invoke(["build", str(src), "-o", str(out)])
+    # One leading byte-order mark is dropped when the file is read; a second stays.
+    expected = oracle_parse("doc.txt", text if bom else text.removeprefix("\ufeff"))
+    if "\x00" in text:
+        event("NUL")
+        assert r.exit_code == 2
+        assert "binary data (NUL byte)" in r.stderr
+        assert not out.exists()
+        return
+    if not expected:
+        event("no question")
+        assert r.exit_code == 2
+        assert "document is empty" in r.stderr or "has no question" in r.stderr
+        assert not out.exists()
+        return
+    assert r.exit_code == 0, r.stderr
+    event("built")
+    listed = invoke(["--data", str(out), "list", "--json"])
+    assert listed.exit_code == 0, listed.stderr
+    entries = json.loads(listed.stdout)
+    cited = {(s["line"], s["question"]): e for e in entries for s in e["sources"]}
+    assert len(cited) == len(expected)
+    for qa in expected:
+        e = cited[(qa.line, qa.question)]
+        assert qa.question in e["questions"]
+        if qa.answer is None:
+            assert e["answer"] is None
+        else:
+            assert " ".join(e["answer"].split()) == " ".join(qa.answer.split())
+
+
+# -- any answer text round-trips through --json ---------------------------------------------------
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answer=st.text(), question=st.text(min_size=1))
+def test_any_answer_round_trips_through_json(
+    tmp_path_factory: pytest.TempPathFactory, answer: str, question: str
+) -> None:
+    """A store may hold any text (NUL, escapes, markup, bidi): JSON gives it back exactly."""
+    folder = tmp_path_factory.mktemp("rt", numbered=True)
+    store = folder / "s.json"
+    store.write_bytes(store_doc([entry_doc("1", question, answer), entry_doc("2", "Other?", None)]))
+    r = invoke(["--data", str(store), "show", "1", "--json"])
+    assert r.exit_code == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert (got["question"], got["answer"]) == (question, answer)
+    listed = json.loads(invoke(["--data", str(store), "list", "--json"]).stdout)
+    assert listed[0]["answer"] == answer
+    human = invoke(["--data", str(store), "show", "1"])
+    assert human.exit_code == 0
+    assert "\x1b" not in human.stdout and "\x00" not in human.stdout
+
+
+ANSWER_LINE = (
+    st.text(min_size=1, max_size=60)
+    .map(lambda s: " ".join(s.split()))
+    .filter(
+        lambda s: bool(s) and not s.endswith("?") and "\x00" not in s and not s.startswith("\ufeff")
+    )
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(ANSWER_LINE, min_size=1, max_size=4))
+def test_built_answer_round_trips_through_ask_json(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str]
+) -> None:
+    answer = "\n".join(lines)
+    assume(all(s == s.strip() and s.strip() for s in lines))
+    store = build_store_at(
+        tmp_path_factory.mktemp("ask", numbered=True),
+        {"d.txt": f"What is the zebra question?\n{answer}\n"},
+    )
+    r = invoke(["--data", str(store), "ask", "zebra question", "--json", "--min-score", "0"])
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["results"][0]["answer"] == answer
+    assert out["results"][0]["citations"] == ["d.txt:1"]
