@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import json
 import marshal
 import os
@@ -251,6 +252,20 @@ def tty_env(env: dict[str, str]) -> dict[str, str]:
     return e
 
 
+def lexicon_stamp() -> dict[str, tuple[int, int]]:
+    """(size, mtime) of each lexicon file of the emh being measured: a change
+    during the run makes every emh rebuild its cached index (concurrent edits)."""
+    spec = importlib.util.find_spec("emh_cli")
+    if spec is None or spec.origin is None:
+        return {}
+    out = {}
+    for p in sorted((Path(spec.origin).parent / "lexicon").glob("*")):
+        with contextlib.suppress(OSError):
+            st = p.stat()
+            out[p.name] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
 def realistic_queries(count: int) -> list[str]:
     qs: list[str] = []
     for name in ("queries_a.jsonl",):
@@ -335,6 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     big = tmp / "synthetic.json"
     rows: list[Row] = []
     started = time.perf_counter()
+    lexicon_before = lexicon_stamp()
     try:
         # references and emh on the bundled store, side by side ----------------------
         def ask(store: Path | None, query: str, *, tty: bool = False) -> Callable[[], Run]:
@@ -478,6 +494,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             r = row(f'`emh ask "{q}" --json`, {n:,} store', extra[f"{key}_big"], budget="info")
             r.ratio = f"{r.ms / small_ms:.2f} x bundled"
     finally:
+        if LAUNCH is not None:
+            LAUNCH.close()
         if args.keep:
             log(f"kept {tmp}")
         else:
@@ -500,6 +518,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Python {platform.python_version()} ({PY}); {bytecode}; "
         f"{repeats} interleaved rounds; total {time.perf_counter() - started:.0f} s"
     )
+    if lexicon_stamp() != lexicon_before:
+        print(
+            "**Warning:** the lexicon changed during the run, so cached indexes were rebuilt "
+            "in some runs: first-query and store figures may include index builds.  "
+        )
     print()
     print(table(rows))
     missed = [r.label for r in rows if r.ok is False]

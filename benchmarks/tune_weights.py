@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +47,7 @@ def main() -> int:
     ]
     results = []
     for values in itertools.product(*GRID.values()):
-        w = replace(WEIGHTS, **dict(zip(GRID, values, strict=True)))
+        w = WEIGHTS._replace(**dict(zip(GRID, values, strict=True)))
         top1 = 0
         for text, exp in queries:
             scored = rank(index, plan_query(index, text, w), w)

@@ -157,8 +157,9 @@ def test_unanswered_questions_are_never_answers(index: Index) -> None:
 
 
 def test_highlight_words_come_from_the_answer(index: Index) -> None:
-    a = ask(index, "radiotherapy")
+    a = ask(index, "radiotherapy", highlight=True)
     assert "radiotherapy" in a.results[0].highlight
+    assert ask(index, "radiotherapy").results[0].highlight == ()
 
 
 # -- the quality floor ------------------------------------------------------------

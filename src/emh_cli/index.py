@@ -47,7 +47,7 @@ class Indexed:
     few hundred candidates but shows only a few. (A plain class: a dataclass
     costs ~0.5 ms of start-up.)"""
 
-    __slots__ = ("_data", "_entry", "aterms", "intents", "order", "qterms")
+    __slots__ = ("_data", "_entry", "aterms", "intents", "order", "qall", "qterms")
 
     def __init__(
         self,
@@ -62,6 +62,7 @@ class Indexed:
         self._entry = entry
         self._data = data
         self.qterms = qterms
+        self.qall: frozenset[str] = frozenset().union(*qterms)  # every question's terms
         self.aterms = aterms
         self.intents = intents
 
@@ -89,7 +90,7 @@ def _fingerprint(path: Path) -> str:
     except OSError as e:
         raise StoreError(f"{path}: cannot read store ({e.strerror or e})") from None
     return (
-        f"{INDEX_FORMAT}|{__version__}|{_lexicon_stamp()}|{path.resolve()}"
+        f"{INDEX_FORMAT}|{__version__}|{_lexicon_stamp()}|{str(path.resolve())!a}"
         f"|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
     )
 
@@ -248,7 +249,7 @@ def write_index(
         "answered": str(answered),
         "entries": str(len(store.entries)),
         "documents": json.dumps([d.to_json() for d in store.documents], ensure_ascii=False),
-        "store": store.path,
+        "store": ascii(store.path),  # the path may not be valid UTF-8
     }
     conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
     conn.commit()

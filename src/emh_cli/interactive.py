@@ -135,7 +135,9 @@ class Session:
         from emh_cli.rank import DEFAULT_MIN_SCORE
         from emh_cli.rank import ask as run_ask
 
-        answer = run_ask(self.index, text, limit=self.limit, min_score=DEFAULT_MIN_SCORE)
+        answer = run_ask(
+            self.index, text, limit=self.limit, min_score=DEFAULT_MIN_SCORE, highlight=True
+        )
         self.out.answer(answer)
         if not answer.results:
             for line in nearest_message(answer):

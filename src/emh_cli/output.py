@@ -16,7 +16,6 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from emh_cli.model import Answer, Document, Entry, Result
@@ -157,19 +156,22 @@ def dumps(obj: Any, stream: IO[str]) -> str:
 # -- human output -----------------------------------------------------------
 
 
-@dataclass
 class Output:
     """Writes one command's output in the mode it was asked for."""
 
-    json: bool = False
-    out: IO[str] | None = None
-    err: IO[str] | None = None
-    width: int | None = None
-    force_terminal: bool | None = None
-
-    def __post_init__(self) -> None:
-        self.out = self.out or sys.stdout
-        self.err = self.err or sys.stderr
+    def __init__(
+        self,
+        json: bool = False,
+        out: IO[str] | None = None,
+        err: IO[str] | None = None,
+        width: int | None = None,
+        force_terminal: bool | None = None,
+    ) -> None:
+        self.json = json
+        self.out: IO[str] = out or sys.stdout
+        self.err: IO[str] = err or sys.stderr
+        self.width = width
+        self.force_terminal = force_terminal
         prepare_stream(self.out)
         prepare_stream(self.err)
         self.rich = not self.json and (

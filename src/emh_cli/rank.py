@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from emh_cli.errors import NothingToSearch
 from emh_cli.index import Index, Indexed
@@ -32,8 +32,7 @@ MAX_QUERY_WORDS = 64
 DEFAULT_MIN_SCORE = 50.0
 
 
-@dataclass(frozen=True)
-class Weights:
+class Weights(NamedTuple):
     related: float = 0.6  # a related word, relative to the word itself
     answer_field: float = 0.5  # an answer-only match, relative to a question match
     missing_known: float = 0.3  # weight of a known term the entry lacks, for coverage
@@ -264,8 +263,7 @@ def unknown_factor(word: str, rank: int | None, weights: Weights = WEIGHTS) -> f
     return factor
 
 
-@dataclass(frozen=True)
-class Features:
+class Features(NamedTuple):
     """What the confidence of one (query, entry) pair is computed from."""
 
     coverage: float  # matched weight / (weight, a known missing term at a discount)
@@ -280,18 +278,7 @@ class Features:
     aspect: float  # 1 if the entry lacks a word of lexicon/keywords.txt the query has
 
     def vector(self) -> tuple[float, ...]:
-        return (
-            self.coverage,
-            self.matched,
-            self.unknown,
-            self.missing,
-            self.precision,
-            self.fields,
-            self.intent,
-            self.subject,
-            self.dominant,
-            self.aspect,
-        )
+        return tuple(self)
 
 
 # Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
@@ -312,8 +299,7 @@ CALIBRATION: tuple[float, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
     item: Indexed
     rank: float
     features: Features
@@ -329,7 +315,7 @@ def confidence(f: Features, calibration: Sequence[float] = CALIBRATION) -> float
 def score_entry(
     plan: QueryPlan, item: Indexed, unit: float, weights: Weights = WEIGHTS
 ) -> Scored | None:
-    q_all: frozenset[str] = frozenset().union(*item.qterms) if item.qterms else frozenset()
+    q_all = item.qall
     a = item.aterms
     total = cov = fcov = den = unknown = missing = heaviest = 0.0
     aspect = 0.0
@@ -402,7 +388,7 @@ def rank(
     ceiling = 100.0
     for s in scored:
         ceiling = min(ceiling, round(confidence(s.features, calibration), 1))
-        out.append(replace(s, score=ceiling))
+        out.append(s._replace(score=ceiling))
     return out
 
 
@@ -427,22 +413,27 @@ def ask(
     min_score: float = DEFAULT_MIN_SCORE,
     weights: Weights = WEIGHTS,
     calibration: Sequence[float] = CALIBRATION,
+    highlight: bool = False,
 ) -> Answer:
+    """Answer `query`. `highlight` also finds the answer words to highlight
+    (only a terminal shows them)."""
     plan = plan_query(index, query, weights)
     scored = rank(index, plan, weights, calibration)
     confident = [s for s in scored if s.score >= min_score][:limit]
-    results = tuple(_result(index, plan, s) for s in confident)
+    results = tuple(_result(index, plan, s, highlight) for s in confident)
     nearest: tuple[Result, ...] = ()
     if not results:
-        nearest = tuple(_result(index, plan, s) for s in scored[:3])
+        nearest = tuple(_result(index, plan, s, False) for s in scored[:3])
         if not nearest:
             nearest = tuple(fuzzy_nearest(index, query, 3))
     return Answer(query, plan, results, nearest, min_score)
 
 
-def _result(index: Index, plan: QueryPlan, s: Scored) -> Result:
+def _result(index: Index, plan: QueryPlan, s: Scored, highlight: bool) -> Result:
     e = s.item.entry
-    words = matched_words([*e.questions, e.answer or ""], s.matched_terms, index)
+    words = (
+        matched_words([*e.questions, e.answer or ""], s.matched_terms, index) if highlight else ()
+    )
     concept_words = tuple(
         c.text for c in plan.concepts if any(t in s.matched_terms for t, _ in c.alternatives)
     )

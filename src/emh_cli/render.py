@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from emh_cli.model import Answer, Entry, Result
@@ -65,6 +64,8 @@ def _panel(r: Result | None, e: Entry, index: int | None = None) -> Panel:
 def rich_answer(
     console: Console, answer: Answer, *, explain: bool = False, full: bool = False
 ) -> None:
+    from rich.table import Table
+
     plan = answer.plan
     if plan is not None and plan.corrected:
         console.print(
@@ -101,6 +102,8 @@ def rich_answer(
 
 
 def rich_entries(console: Console, entries: Sequence[Entry]) -> None:
+    from rich.table import Table
+
     table = Table(expand=False, show_lines=False, header_style="bold")
     table.add_column("id", justify="right", no_wrap=True)
     table.add_column("question", overflow="ellipsis", no_wrap=True, ratio=3)
@@ -139,6 +142,8 @@ def rich_entry(console: Console, entry: Entry) -> None:
 
 
 def rich_counts(console: Console, rows: Sequence[tuple[str, int]], what: str) -> None:
+    from rich.table import Table
+
     table = Table(header_style="bold")
     table.add_column("topic" if what == "topics" else "document", overflow="ellipsis", no_wrap=True)
     table.add_column("entries", justify="right")

@@ -11,7 +11,6 @@ re-stems the lexicon. `Analyzer` turns text into canonical terms:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -44,6 +43,8 @@ def fold(text: str) -> list[str]:
 
 def lexicon_fingerprint() -> str:
     """A hash of the lexicon files, so caches built with another lexicon are rebuilt."""
+    import hashlib
+
     h = hashlib.sha256()
     for name in LEXICON_FILES:
         h.update(name.encode())
@@ -232,6 +233,7 @@ class Analyzer:
         self._spell_cache: dict[str, str] = {}
         self.words = frozenset(lexicon["words"])
         self.keywords = frozenset(lexicon.get("keywords", ()))
+        self._drop = self.stop | self.pronouns | frozenset(self.intents)
 
     # -- words ------------------------------------------------------------
     def spell(self, word: str) -> str:
@@ -262,8 +264,8 @@ class Analyzer:
 
     def content(self, words: Iterable[str]) -> list[str]:
         """Words without stop words, pronouns, question words and 1-letter tokens."""
-        drop = self.stop | self.pronouns
-        return [w for w in words if len(w) > 1 and w not in drop and w not in self.intents]
+        drop = self._drop
+        return [w for w in words if len(w) > 1 and w not in drop]
 
     def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, replacement) for each phrase, longest match first, no overlap."""
