@@ -272,6 +272,14 @@ def flag_note(entry: Entry) -> str:
     return ", ".join(notes[f] for f in entry.flags if f in notes)
 
 
+TIE = 0.5  # results within this many points of the best are shown in full
+
+
+def shown_in_full(answer: Answer, i: int, full: bool) -> bool:
+    """The best result, any as good as it (a tie), or all with --full."""
+    return full or i == 0 or answer.results[i].score >= answer.results[0].score - TIE
+
+
 def plain_answer(answer: Answer, *, explain: bool = False, full: bool = False) -> str:
     lines: list[str] = []
     plan = answer.plan
@@ -280,7 +288,7 @@ def plain_answer(answer: Answer, *, explain: bool = False, full: bool = False) -
         lines.append("")
     for i, r in enumerate(answer.results, start=1):
         e = r.entry
-        if i == 1 or full:
+        if shown_in_full(answer, i - 1, full):
             lines.append(f"{i}. {sanitize(e.question)}")
             meta = f"   id {sanitize(e.id)} · score {r.score:g}"
             note = flag_note(e)

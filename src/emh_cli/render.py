@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from emh_cli.model import Answer, Entry, Result
-from emh_cli.output import citations, flag_note, sanitize
+from emh_cli.output import citations, flag_note, sanitize, shown_in_full
 
 HIGHLIGHT = "bold yellow"
 
@@ -73,7 +73,7 @@ def rich_answer(
             + Text(sanitize(plan.searched_for), style="bold italic")
         )
     for i, r in enumerate(answer.results, start=1):
-        if i == 1 or full:
+        if shown_in_full(answer, i - 1, full):
             console.print(_panel(r, r.entry, i))
         else:
             line = Text(f"{i}. ", style="bold")
