@@ -24,6 +24,21 @@ DOC_B = "004_df62d6605becf123.txt"  # no blank lines (mostly)
 
 EMH_BIN = Path(sys.executable).parent / "emh"
 
+
+def emh_script() -> str:
+    """The installed `emh` script: beside this interpreter, else on PATH (else skip)."""
+    import shutil
+
+    import pytest
+
+    if EMH_BIN.is_file():
+        return str(EMH_BIN)
+    found = shutil.which("emh")
+    if found is None:
+        pytest.skip("the emh script is not installed")
+    return found
+
+
 # CSI, OSC (ended by BEL or ST), and lone two-byte escapes.
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 

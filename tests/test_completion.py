@@ -5,27 +5,17 @@ environment protocol the shells use)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import click
 import pytest
+from support import emh_script
 
 from emh_cli import complete
 
 TREATED = "How is extramedullary hematopoiesis treated?"
-
-
-def emh_script() -> str:
-    beside = Path(sys.executable).with_name("emh")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("emh")
-    if found is None:
-        pytest.skip("the emh script is not installed")
-    return found
 
 
 @pytest.fixture(autouse=True)

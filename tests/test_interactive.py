@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import emh_script
 
 from emh_cli import interactive
 from emh_cli.index import open_index
@@ -29,16 +29,6 @@ pexpect = pytest.importorskip("pexpect")
 PROMPT = "emh> "
 CITATION = "000_717d4dda9e782864.txt:13"
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
-
-
-def emh_script() -> str:
-    beside = Path(sys.executable).with_name("emh")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("emh")
-    if found is None:
-        pytest.skip("the emh script is not installed")
-    return found
 
 
 def term_env(tmp_path: Path, **extra: str) -> dict[str, str]:

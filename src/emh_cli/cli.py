@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from emh_cli import __version__
 from emh_cli.complete import complete_id, complete_source, complete_topic
+from emh_cli.errors import debug_enabled
 
 
 class ExitStatus(IntEnum):
@@ -29,10 +30,6 @@ class ExitStatus(IntEnum):
 
 EXIT_HELP = """\b
 Exit status: 0 found, 1 no confident answer, 2 usage or data error."""
-
-
-def _debug() -> bool:
-    return os.environ.get("EMH_DEBUG", "") not in ("", "0")
 
 
 def _quiet_pipe() -> None:
@@ -79,7 +76,7 @@ class EmhGroup(TyperGroup):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as e:
-            if _debug():
+            if debug_enabled():
                 raise
             _fail(f"internal error: {type(e).__name__}: {e} (set EMH_DEBUG=1 for a traceback)", 2)
 
@@ -146,14 +143,6 @@ def main_callback(
             raise SystemExit(run(_store_path()))
         sys.stdout.write(ctx.get_help() + "\n")
         raise typer.Exit()
-
-
-def _utf8_safe(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _store_path() -> Path:
@@ -319,7 +308,7 @@ def show(
     wanted = entry_id.strip()
     # An argument Python could not decode (e.g. "é" under LANG=C) holds lone
     # surrogates, which SQLite cannot take; no id is spelled that way.
-    entry = index.entry(wanted) if _utf8_safe(wanted) else None
+    entry = index.entry(wanted)
     if entry is None:
         raise missing_id(entry_id, index.ids())
     _output(json_).entry(entry)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+
+def debug_enabled() -> bool:
+    """EMH_DEBUG=1: let unexpected errors show their traceback."""
+    return os.environ.get("EMH_DEBUG", "") not in ("", "0")
+
 
 class EmhError(Exception):
     """Base class: a problem the user can act on (exit status 2)."""

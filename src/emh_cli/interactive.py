@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emh_cli.errors import debug_enabled
+
 if TYPE_CHECKING:
     from emh_cli.index import Index
     from emh_cli.output import Output
@@ -49,18 +51,6 @@ def history_path() -> Path | None:
         return Path.home() / ".local" / "state" / "emh" / "history"
     except (RuntimeError, KeyError, OSError):
         return None
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _debug() -> bool:
-    return os.environ.get("EMH_DEBUG", "") not in ("", "0")
 
 
 @dataclass
@@ -121,7 +111,7 @@ class Session:
         except EmhError as e:
             self.out.message(f"emh: {e}")
         except Exception as e:
-            if _debug():
+            if debug_enabled():
                 import traceback
 
                 traceback.print_exc()
@@ -173,7 +163,7 @@ class Session:
             if not arg:
                 raise UsageError("usage: :show ID (ids are in :list)")
             # Undecodable input (lone surrogates) cannot be an id, and SQLite refuses it.
-            entry = self.index.entry(arg) if _utf8(arg) else None
+            entry = self.index.entry(arg)
             if entry is None:
                 raise catalog.missing_id(arg, self.index.ids())
             self.out.entry(entry)
