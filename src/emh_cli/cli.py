@@ -95,7 +95,8 @@ app = typer.Typer(
     "\b\nExamples:\n"
     '  emh ask "how is it treated"\n'
     "  emh list --topic thalassemia\n"
-    '  emh ask "emh tx" --json | jq ".results[0].answer"\n\n' + EXIT_HELP,
+    '  emh ask "emh tx" --json | jq ".results[0].answer"\n'
+    "  emh                      (in a terminal: ask at a prompt)\n\n" + EXIT_HELP,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,

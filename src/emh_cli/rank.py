@@ -432,7 +432,13 @@ def ask(
 def _result(index: Index, plan: QueryPlan, s: Scored, highlight: bool) -> Result:
     e = s.item.entry
     words = (
-        matched_words([*e.questions, e.answer or ""], s.matched_terms, index) if highlight else ()
+        matched_words(
+            [*e.questions, e.answer or ""],
+            s.matched_terms & {c.term for c in plan.concepts},  # not the weaker related words
+            index,
+        )
+        if highlight
+        else ()
     )
     concept_words = tuple(
         c.text for c in plan.concepts if any(t in s.matched_terms for t, _ in c.alternatives)
