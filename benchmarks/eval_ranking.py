@@ -38,9 +38,12 @@ Ranker = Callable[[str], list[tuple[str, float]]]  # ids with scores, best first
 
 
 def load_queries(which: str) -> list[dict[str, object]]:
-    names = {"a": ["queries_a.jsonl"], "b": ["queries_b.jsonl"]}.get(
-        which, ["queries_a.jsonl", "queries_b.jsonl"]
-    )
+    names = {
+        "a": ["queries_a.jsonl"],
+        "b": ["queries_b.jsonl"],
+        "c": ["queries_c.jsonl"],
+        "ab": ["queries_a.jsonl", "queries_b.jsonl"],
+    }.get(which, ["queries_a.jsonl", "queries_b.jsonl", "queries_c.jsonl"])
     out = []
     for name in names:
         for line in (ROOT / "benchmarks" / name).read_text(encoding="utf-8").splitlines():
@@ -193,7 +196,7 @@ def failures(queries: list[dict[str, object]], store: Path) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", default="all", choices=["a", "b", "all"])
+    ap.add_argument("--set", default="all", choices=["a", "b", "c", "ab", "all"])
     ap.add_argument("--failures", action="store_true", help="list the queries emh gets wrong")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

@@ -100,20 +100,32 @@ def report(name: str, data: list[tuple[tuple[float, ...], int, bool]], w: list[f
     )
 
 
+def write(w: list[float]) -> None:
+    """Replace the coefficients line of CALIBRATION in src/emh_cli/rank.py."""
+    path = ROOT / "src" / "emh_cli" / "rank.py"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    i = next(n for n, line in enumerate(lines) if line.startswith("CALIBRATION:"))
+    lines[i + 1] = "    " + ", ".join(f"{x:.3f}" for x in w) + ",\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train", default="a", choices=["a", "b", "all"])
+    ap.add_argument("--train", default="all", choices=["a", "b", "c", "ab", "all"])
     ap.add_argument("--l2", type=float, default=0.5)
     ap.add_argument(
         "--refuse-weight", type=float, default=1.0, help="weight of an unanswerable query"
     )
+    ap.add_argument("--write", action="store_true", help="put the result into rank.py")
     args = ap.parse_args()
     train = samples(args.train)
     w = fit(train, args.l2, args.refuse_weight)
     print("CALIBRATION = (" + ", ".join(f"{x:.3f}" for x in w) + ")")
+    if args.write:
+        write(w)
     report("train " + args.train, train, w)
-    for other in ("a", "b"):
-        if other != args.train:
+    for other in ("a", "b", "c"):
+        if other not in args.train and args.train != "all":
             report("test " + other, samples(other), w)
     return 0
 

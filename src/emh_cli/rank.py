@@ -34,6 +34,8 @@ DEFAULT_MIN_SCORE = 50.0
 
 class Weights(NamedTuple):
     related: float = 0.6  # a related word, relative to the word itself
+    focus: float = 1.8  # words of the question clause of a several-clause query
+    option: float = 0.3  # words of a multiple-choice option
     answer_field: float = 0.5  # an answer-only match, relative to a question match
     missing_known: float = 0.3  # weight of a known term the entry lacks, for coverage
     coverage: float = 0.62
@@ -120,6 +122,8 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     toks = fold(stem_text)[:MAX_QUERY_WORDS]
     option_toks = fold(options_text)[:MAX_QUERY_WORDS]
     intents = an.query_intents([an.spell(t) for t in toks])
+    clause = an.focus_clause(stem_text)
+    focus = {an.spell(t) for t in fold(clause)} if clause else set()
     corrections: list[Correction] = []
     words: list[str] = []
     pronoun = False
@@ -222,10 +226,17 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             weight, known = idf(min(df[r] for r, _ in alts[1:]), n), True
         else:
             weight, known = unknown_weight * unknown_factor(word, ranks.get(word), weights), False
+        if role == "content" and word in focus:
+            weight *= weights.focus
+        elif role == "option":
+            weight *= weights.option
         concepts.append(
             Concept(word, term, tuple(alts), weight, known, role, aspect=word in an.keywords)
         )
 
+    for fix in corrections:
+        if fix.original in focus:
+            focus.update(fix.replacement.split())
     for w, t in zip(final, terms, strict=True):
         add(w, t, "content")
     if need_subject:
@@ -276,6 +287,7 @@ class Features(NamedTuple):
     subject: float  # the query names the store's subject or points at it ("it")
     dominant: float  # log(1 + the heaviest unknown word / matched weight)
     aspect: float  # 1 if the entry lacks a word of lexicon/keywords.txt the query has
+    sharpest: float  # the weight of the rarest word that matched, in units of an unknown word
 
     def vector(self) -> tuple[float, ...]:
         return tuple(self)
@@ -284,19 +296,11 @@ class Features(NamedTuple):
 # Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
 # Fitted by benchmarks/fit_calibration.py on the labelled query sets; the
 # threshold of 50 then means "more likely answerable than not".
-CALIBRATION: tuple[float, ...] = (
-    -2.095,
-    1.625,
-    2.283,
-    -1.081,
-    -1.865,
-    2.185,
-    -0.473,
-    0.347,
-    2.760,
-    -2.212,
-    -2.906,
+# fmt: off
+CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
+    -3.140, 1.419, 2.376, -0.809, -2.520, 2.737, -0.071, 0.321, 1.986, -2.110, -3.027, 0.987,
 )
+# fmt: on
 
 
 class Scored(NamedTuple):
@@ -319,6 +323,7 @@ def score_entry(
     a = item.aterms
     total = cov = fcov = den = unknown = missing = heaviest = 0.0
     aspect = 0.0
+    sharpest = 0.0
     matched: set[str] = set()
     factor_of: dict[str, float] = {}
     for c in plan.concepts:
@@ -332,6 +337,8 @@ def score_entry(
                 ha = max(ha, f)
                 matched.add(t)
         hit = max(hq, ha)
+        if hit > 0:
+            sharpest = max(sharpest, c.weight * hit)
         if c.role == "option" and hit == 0:
             continue  # a distractor of a multiple-choice question
         total += c.weight
@@ -363,6 +370,7 @@ def score_entry(
         subject=1.0 if plan.mentions_subject else 0.0,
         dominant=math.log1p(heaviest / cov),
         aspect=aspect,
+        sharpest=sharpest / unit,
     )
     r = (
         weights.coverage * feats.coverage

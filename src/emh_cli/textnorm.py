@@ -31,6 +31,7 @@ LEXICON_FILES = (
 )
 
 _TOKEN = re.compile(r"[^\W_]+")
+_CLAUSE = re.compile(r"[,;:.!?()\u2013\u2014]+|\s-\s")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
@@ -158,6 +159,10 @@ def compile_lexicon(
         "subject": [t for t in norm(words.get("subject", "")) if t not in drop],
         "intents": intents,
         "first_word_intents": sorted(words.get("first_word_intents", ["is"])),
+        "question_starters": sorted(
+            {t for w in words.get("question_starters", []) for t in norm(w)}
+        ),
+        "joiners": sorted({t for w in words.get("joiners", []) for t in norm(w)}),
         "spell_words": spell.words,
         "spell_prefixes": spell.prefixes,
         "spell_suffixes": spell.suffixes,
@@ -234,6 +239,8 @@ class Analyzer:
         self.words = frozenset(lexicon["words"])
         self.keywords = frozenset(lexicon.get("keywords", ()))
         self._drop = self.stop | self.pronouns | frozenset(self.intents)
+        self.starters = frozenset(lexicon.get("question_starters", ()))
+        self.joiners = frozenset(lexicon.get("joiners", ()))
 
     # -- words ------------------------------------------------------------
     def spell(self, word: str) -> str:
@@ -263,9 +270,23 @@ class Analyzer:
         return out
 
     def content(self, words: Iterable[str]) -> list[str]:
-        """Words without stop words, pronouns, question words and 1-letter tokens."""
+        """Words without stop words, pronouns, question words and 1-letter tokens
+        (a number of any length stays)."""
         drop = self._drop
-        return [w for w in words if len(w) > 1 and w not in drop]
+        return [w for w in words if (len(w) > 1 or w.isdigit()) and w not in drop]
+
+    def focus_clause(self, text: str) -> str | None:
+        """The clause of a several-clause query that is the question itself, if any."""
+        clauses = [c for c in _CLAUSE.split(text) if fold(c)]
+        if len(clauses) < 2:
+            return None
+        for clause in reversed(clauses[1:]):
+            toks = [self.spell(t) for t in fold(clause)]
+            while toks and toks[0] in self.joiners:
+                toks.pop(0)
+            if toks and toks[0] in self.starters:
+                return clause
+        return None
 
     def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, replacement) for each phrase, longest match first, no overlap."""
