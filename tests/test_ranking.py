@@ -182,3 +182,27 @@ def test_quality_floor_on_the_eval_sets() -> None:
         assert emh["top1"] > table[baseline]["top1"]
         assert emh["top3"] > table[baseline]["top3"]
         assert emh["refusal"] > table[baseline]["refusal"]
+
+
+def test_a_broken_lexicon_file_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from emh_cli import textnorm
+    from emh_cli.cli import app
+
+    lexicon = tmp_path / "lexicon"
+    shutil.copytree(textnorm.LEXICON_DIR, lexicon)
+    (lexicon / "synonyms.toml").write_text("groups = [\n", encoding="utf-8")
+    monkeypatch.setattr(textnorm, "LEXICON_DIR", lexicon)
+    out = tmp_path / "store.json"
+    result = CliRunner().invoke(
+        app, ["build", str(ROOT / "data" / "sources" / "004_df62d6605becf123.txt"), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"emh: {lexicon / 'synonyms.toml'}: broken lexicon file (")
+    assert len(result.stderr.splitlines()) == 1
+    assert not out.exists()

@@ -30,3 +30,7 @@ class SourceError(EmhError):
 
 class NothingToSearch(EmhError):
     """The query has no searchable words."""
+
+
+class LexiconError(EmhError):
+    """A file of the lexicon (emh_cli/lexicon/) is missing or malformed."""

@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from emh_cli.errors import LexiconError
+
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 LEXICON_FILES = (
     "abbreviations.toml",
@@ -60,7 +62,11 @@ def read_common_words() -> list[str]:
 
 def _read_stopwords(path: Path) -> list[str]:
     words: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise LexiconError(f"{path}: broken lexicon file ({e})") from None
+    for line in text.splitlines():
         words.extend(line.split("#", 1)[0].split())
     return words
 
@@ -70,8 +76,11 @@ def load_lexicon() -> dict[str, Any]:
     import tomllib
 
     def toml(name: str) -> dict[str, Any]:
-        with (LEXICON_DIR / name).open("rb") as f:
-            return tomllib.load(f)
+        try:
+            with (LEXICON_DIR / name).open("rb") as f:
+                return tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise LexiconError(f"{LEXICON_DIR / name}: broken lexicon file ({e})") from None
 
     return compile_lexicon(
         abbreviations=toml("abbreviations.toml").get("abbreviations", {}),
