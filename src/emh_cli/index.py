@@ -141,17 +141,19 @@ def open_index(path: Path, *, cache: bool = True) -> Index:
         if conn is not None:
             conn.close()
     store = parse_store(path, read_store_bytes(path))
-    if cache:
-        built = _build_on_disk(store, fp, target)
-        if built is not None:
-            return built
+    if cache and _write_cache(store, fp, target):
+        with contextlib.suppress(sqlite3.Error):
+            return Index(
+                sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False), path
+            )
     conn = sqlite3.connect(":memory:", check_same_thread=False)
     write_index(conn, store, fp)
     return Index(conn, path)
 
 
-def _build_on_disk(store: Store, fp: str, target: Path) -> Index | None:
-    """Build into a temporary file and rename it into place; None if the cache is not writable."""
+def _write_cache(store: Store, fp: str, target: Path, analyzer: Analyzer | None = None) -> bool:
+    """Build into a temporary file and rename it into place; False if the cache
+    folder cannot be written (the caller then indexes in memory or skips)."""
     import tempfile
 
     tmp = None
@@ -161,15 +163,14 @@ def _build_on_disk(store: Store, fp: str, target: Path) -> Index | None:
         os.close(fd)
         conn = sqlite3.connect(tmp)
         try:
-            write_index(conn, store, fp)
+            write_index(conn, store, fp, analyzer)
         finally:
             conn.close()
         os.replace(tmp, target)
         tmp = None
-        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
-        return Index(conn, Path(store.path))
+        return True
     except (OSError, sqlite3.Error):
-        return None
+        return False
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -445,26 +446,6 @@ def prime_cache(path: Path, built: Any, analyzer: Analyzer) -> None:
     """After `emh build`: index the new store now, so its first query is fast.
 
     `built` is a `BuildResult`. A cache that cannot be written is skipped."""
-    import tempfile
-
     store = Store(str(path), tuple(built.entries), tuple(built.documents))
-    target = _cache_file(path)
-    tmp = None
-    try:
-        fp = _fingerprint(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".index-", suffix=".tmp")
-        os.close(fd)
-        conn = sqlite3.connect(tmp)
-        try:
-            write_index(conn, store, fp, analyzer)
-        finally:
-            conn.close()
-        os.replace(tmp, target)
-        tmp = None
-    except (OSError, sqlite3.Error, StoreError):
-        pass
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    with contextlib.suppress(StoreError):
+        _write_cache(store, _fingerprint(path), _cache_file(path), analyzer)

@@ -44,17 +44,6 @@ def fold(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def lexicon_fingerprint() -> str:
-    """A hash of the lexicon files, so caches built with another lexicon are rebuilt."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name in LEXICON_FILES:
-        h.update(name.encode())
-        h.update((LEXICON_DIR / name).read_bytes())
-    return h.hexdigest()[:16]
-
-
 def read_common_words() -> list[str]:
     """Common English words, most frequent first (lexicon/common_words.txt)."""
     return _read_stopwords(LEXICON_DIR / "common_words.txt")
