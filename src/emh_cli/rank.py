@@ -125,26 +125,23 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     clause = an.focus_clause(stem_text)
     focus = {an.spell(t) for t in fold(clause)} if clause else set()
     corrections: list[Correction] = []
-    words: list[str] = []
-    pronoun = False
-    n_stem = len(toks)
-    option_words: list[str] = []
-    for k, tok in enumerate([*toks, *option_toks]):
-        if k == n_stem:
-            words, option_words = option_words, words  # from here on: the options
-        sp = an.spell(tok)
-        if sp != tok:
-            corrections.append(Correction(tok, sp, "spelling"))
-        exp = an.abbrev.get(sp)
-        if exp is not None:
-            corrections.append(Correction(tok, " ".join(exp), "abbreviation"))
-            words.extend(exp)
-            continue
-        if sp in an.pronouns and k < n_stem:
-            pronoun = True
-        words.append(sp)
-    if option_toks:
-        words, option_words = option_words, words
+
+    def expand(tokens: list[str]) -> list[str]:
+        """Spelling variants read as American, abbreviations spelled out."""
+        out: list[str] = []
+        for tok in tokens:
+            sp = an.spell(tok)
+            if sp != tok:
+                corrections.append(Correction(tok, sp, "spelling"))
+            exp = an.abbrev.get(sp)
+            if exp is not None:
+                corrections.append(Correction(tok, " ".join(exp), "abbreviation"))
+            out.extend(exp if exp is not None else [sp])
+        return out
+
+    words = expand(toks)
+    option_words = expand(option_toks)
+    pronoun = any(w in an.pronouns for w in words)
     content = an.content(words)
     option_content = an.content(option_words)
     dropped = tuple(w for w in words if w not in content)
