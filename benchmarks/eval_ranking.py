@@ -42,8 +42,10 @@ def load_queries(which: str) -> list[dict[str, object]]:
         "a": ["queries_a.jsonl"],
         "b": ["queries_b.jsonl"],
         "c": ["queries_c.jsonl"],
+        "d": ["queries_d.jsonl"],
+        "abc": ["queries_a.jsonl", "queries_b.jsonl", "queries_c.jsonl"],
         "ab": ["queries_a.jsonl", "queries_b.jsonl"],
-    }.get(which, ["queries_a.jsonl", "queries_b.jsonl", "queries_c.jsonl"])
+    }.get(which, ["queries_a.jsonl", "queries_b.jsonl", "queries_c.jsonl", "queries_d.jsonl"])
     out = []
     for name in names:
         for line in (ROOT / "benchmarks" / name).read_text(encoding="utf-8").splitlines():
@@ -196,7 +198,7 @@ def failures(queries: list[dict[str, object]], store: Path) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", default="all", choices=["a", "b", "c", "ab", "all"])
+    ap.add_argument("--set", default="all", choices=["a", "b", "c", "d", "ab", "abc", "all"])
     ap.add_argument("--failures", action="store_true", help="list the queries emh gets wrong")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

@@ -111,7 +111,7 @@ def write(w: list[float]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train", default="all", choices=["a", "b", "c", "ab", "all"])
+    ap.add_argument("--train", default="all", choices=["a", "b", "c", "d", "ab", "abc", "all"])
     ap.add_argument("--l2", type=float, default=0.5)
     ap.add_argument(
         "--refuse-weight", type=float, default=1.0, help="weight of an unanswerable query"

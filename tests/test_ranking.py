@@ -174,9 +174,10 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    assert emh["top1"] >= 0.95
+    # measured 2026-11-22: 95.2%, 98.7%, 91.6%, 0.4% (README, "Evaluation")
+    assert emh["top1"] >= 0.93
     assert emh["top3"] >= 0.97
-    assert emh["refusal"] >= 0.90
+    assert emh["refusal"] >= 0.89
     assert emh["false_refusal"] <= 0.02
     for baseline in ("wratio", "bm25"):
         assert emh["top1"] > table[baseline]["top1"]

@@ -140,6 +140,9 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
         return out
 
     words = expand(toks)
+    for start, end, rep in reversed(an.find_idioms(words)):
+        corrections.append(Correction(" ".join(words[start:end]), " ".join(rep), "phrase"))
+        words[start:end] = rep
     option_words = expand(option_toks)
     pronoun = any(w in an.pronouns for w in words)
     content = an.content(words)
@@ -232,7 +235,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
         )
 
     for fix in corrections:
-        if fix.original in focus:
+        if set(fix.original.split()) <= focus:
             focus.update(fix.replacement.split())
     for w, t in zip(final, terms, strict=True):
         add(w, t, "content")
@@ -295,7 +298,7 @@ class Features(NamedTuple):
 # threshold of 50 then means "more likely answerable than not".
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.140, 1.419, 2.376, -0.809, -2.520, 2.737, -0.071, 0.321, 1.986, -2.110, -3.027, 0.987,
+    -2.337, 1.325, 2.527, -0.847, -2.361, 2.901, -0.846, 0.517, 1.838, -1.861, -3.505, 0.325,
 )
 # fmt: on
 

@@ -129,6 +129,7 @@ def compile_lexicon(
             phrases[" ".join(stem(t) for t in k)] = v
             lex_words.update(k)
             lex_words.update(v)
+    idioms = {" ".join(norm(key)): norm(value) for key, value in synonyms.get("idioms", {}).items()}
     related: dict[str, list[str]] = {}
     for key, values in synonyms.get("related", {}).items():
         head = term(spell(key.casefold()))
@@ -166,6 +167,7 @@ def compile_lexicon(
         "spell_suffixes": spell.suffixes,
         "abbrev": abbrev,
         "phrases": phrases,
+        "idioms": idioms,
         "canon": canon,
         "related": {k: sorted(set(v) - {k}) for k, v in sorted(related.items())},
         "topics": topic_list,
@@ -224,6 +226,8 @@ class Analyzer:
         self.abbrev: dict[str, list[str]] = lexicon["abbrev"]
         self.phrases: dict[str, list[str]] = lexicon["phrases"]
         self.phrase_len = max((k.count(" ") + 1 for k in self.phrases), default=1)
+        self.idioms: dict[str, list[str]] = lexicon.get("idioms", {})
+        self.idiom_len = max((k.count(" ") + 1 for k in self.idioms), default=1)
         self.canon: dict[str, str] = lexicon["canon"]
         self.related: dict[str, list[str]] = lexicon["related"]
         self.intents: dict[str, list[str]] = lexicon["intents"]
@@ -296,6 +300,21 @@ class Analyzer:
             for size in range(min(self.phrase_len, n - i), 0, -1):
                 rep = self.phrases.get(" ".join(stems[i : i + size]))
                 if rep is not None and (size > 1 or rep != [words[i]]):
+                    found.append((i, i + size, rep))
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
+
+    def find_idioms(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
+        """(start, end, replacement) for each idiom in `words` (stop words included)."""
+        found: list[tuple[int, int, list[str]]] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self.idiom_len, len(words) - i), 1, -1):
+                rep = self.idioms.get(" ".join(words[i : i + size]))
+                if rep is not None:
                     found.append((i, i + size, rep))
                     i += size
                     break
