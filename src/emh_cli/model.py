@@ -104,9 +104,6 @@ class Store:
     entries: tuple[Entry, ...]
     documents: tuple[Document, ...] = ()
 
-    def by_id(self) -> dict[str, Entry]:
-        return {e.id: e for e in self.entries}
-
 
 @dataclass(frozen=True)
 class Correction:

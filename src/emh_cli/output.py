@@ -22,7 +22,6 @@ from emh_cli.model import Answer, Document, Entry, Result
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.text import Text
 
 OUTPUT_SCHEMA_VERSION = 1
 
@@ -362,9 +361,3 @@ def plain_entry(e: Entry) -> str:
         lines.append(f"flags: {sanitize(', '.join(e.flags))}")
     lines.extend(f"source: {sanitize(s.citation)}  {sanitize(s.question)}" for s in e.sources)
     return "\n".join(lines) + "\n"
-
-
-def as_text(s: str) -> Text:
-    from rich.text import Text
-
-    return Text(sanitize(s))
