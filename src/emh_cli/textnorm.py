@@ -215,6 +215,25 @@ class _Speller:
         return word
 
 
+def _matches(
+    keys: Sequence[str], table: dict[str, list[str]], longest: int, shortest: int
+) -> list[tuple[int, int, list[str]]]:
+    """(start, end, replacement) of each run of `keys` that `table` has, longest
+    first, left to right, never overlapping."""
+    found: list[tuple[int, int, list[str]]] = []
+    i = 0
+    while i < len(keys):
+        for size in range(min(longest, len(keys) - i), shortest - 1, -1):
+            rep = table.get(" ".join(keys[i : i + size]))
+            if rep is not None:
+                found.append((i, i + size, rep))
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
 class Analyzer:
     """Turns text into canonical terms with a compiled lexicon (see `load_lexicon`)."""
 
@@ -291,36 +310,18 @@ class Analyzer:
         return None
 
     def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
-        """(start, end, replacement) for each phrase, longest match first, no overlap."""
-        found: list[tuple[int, int, list[str]]] = []
+        """(start, end, replacement) for each phrase, longest match first, no overlap.
+        Phrases are matched on stems, so word forms need no listing."""
         stems = [self._stem(w) for w in words]
-        i = 0
-        n = len(words)
-        while i < n:
-            for size in range(min(self.phrase_len, n - i), 0, -1):
-                rep = self.phrases.get(" ".join(stems[i : i + size]))
-                if rep is not None and (size > 1 or rep != [words[i]]):
-                    found.append((i, i + size, rep))
-                    i += size
-                    break
-            else:
-                i += 1
-        return found
+        return [
+            (i, j, rep)
+            for i, j, rep in _matches(stems, self.phrases, self.phrase_len, 1)
+            if j - i > 1 or rep != [words[i]]
+        ]
 
     def find_idioms(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, replacement) for each idiom in `words` (stop words included)."""
-        found: list[tuple[int, int, list[str]]] = []
-        i = 0
-        while i < len(words):
-            for size in range(min(self.idiom_len, len(words) - i), 1, -1):
-                rep = self.idioms.get(" ".join(words[i : i + size]))
-                if rep is not None:
-                    found.append((i, i + size, rep))
-                    i += size
-                    break
-            else:
-                i += 1
-        return found
+        return _matches(words, self.idioms, self.idiom_len, 2)
 
     # -- documents --------------------------------------------------------
     def doc_terms(self, text: str) -> list[str]:
