@@ -149,38 +149,6 @@ class Launcher:
         self.proc.stdin.close()
         self.proc.wait()
 
-    def spawn(
-        self,
-        argv: Sequence[str],
-        env: dict[str, str],
-        *,
-        stdin: str = os.devnull,
-        stdout: str | None = None,
-        tty: bool = False,
-    ) -> Run:
-        """Run `argv` to completion: wall time (fork to wait4) and peak RSS of the child.
-
-        With `tty`, stdin, stdout and stderr are a fresh 100x40 pseudo-terminal
-        and its output is returned; otherwise stdout goes to the file `stdout`
-        (default: returned via a temporary file) and stderr to /dev/null."""
-        tmp_out: str | None = None
-        if not tty and stdout is None:
-            fd, tmp_out = tempfile.mkstemp(prefix="emh-bench-out-")
-            os.close(fd)
-            stdout = tmp_out
-        req = marshal.dumps((list(argv), dict(env), stdin, stdout or "", tty))
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(len(req).to_bytes(4, "big") + req)
-        self.proc.stdin.flush()
-        head = self.proc.stdout.read(4)
-        if len(head) < 4:
-            raise SystemExit("the launcher died")
-        wall, rss, status, out = marshal.loads(self.proc.stdout.read(int.from_bytes(head, "big")))
-        if tmp_out is not None:
-            out = Path(tmp_out).read_bytes()
-            os.unlink(tmp_out)
-        return Run(wall, rss, status, out)
-
 
 LAUNCH: Launcher | None = None
 
@@ -193,10 +161,32 @@ def spawn(
     stdout: str | None = None,
     tty: bool = False,
 ) -> Run:
+    """Run `argv` to completion: wall time (fork to wait4) and peak RSS of the child.
+
+    With `tty`, stdin, stdout and stderr are a fresh 100x40 pseudo-terminal
+    and its output is returned; otherwise stdout goes to the file `stdout`
+    (default: returned via a temporary file) and stderr to /dev/null."""
     global LAUNCH
     if LAUNCH is None:
         LAUNCH = Launcher()
-    return LAUNCH.spawn(argv, env, stdin=stdin, stdout=stdout, tty=tty)
+    proc = LAUNCH.proc
+    tmp_out: str | None = None
+    if not tty and stdout is None:
+        fd, tmp_out = tempfile.mkstemp(prefix="emh-bench-out-")
+        os.close(fd)
+        stdout = tmp_out
+    req = marshal.dumps((list(argv), dict(env), stdin, stdout or "", tty))
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(len(req).to_bytes(4, "big") + req)
+    proc.stdin.flush()
+    head = proc.stdout.read(4)
+    if len(head) < 4:
+        raise SystemExit("the launcher died")
+    wall, rss, status, out = marshal.loads(proc.stdout.read(int.from_bytes(head, "big")))
+    if tmp_out is not None:
+        out = Path(tmp_out).read_bytes()
+        os.unlink(tmp_out)
+    return Run(wall, rss, status, out)
 
 
 # -- bookkeeping ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -147,3 +148,17 @@ def entry_doc(
     }
     d.update(extra)
     return d
+
+
+def modules_loaded_by(imports: str, watched: Sequence[str]) -> list[str]:
+    """Which of `watched` (module names, or top-level package names) a fresh
+    interpreter has loaded after `import {imports}`."""
+    code = (
+        f"import sys, {imports}\n"
+        f"watched = {tuple(watched)!r}\n"
+        "print(sorted(m for m in sys.modules if m in watched or m.split('.')[0] in watched))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
+    )
+    return list(ast.literal_eval(done.stdout.strip()))

@@ -11,13 +11,12 @@ import io
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import emh_script
+from support import emh_script, modules_loaded_by
 
 from emh_cli import interactive
 from emh_cli.index import open_index
@@ -208,15 +207,8 @@ def test_no_terminal_prints_help(tmp_path: Path) -> None:
 
 
 def test_lazy_imports() -> None:
-    code = (
-        "import sys, emh_cli.interactive, emh_cli.cli\n"
-        "print([m for m in ('readline', 'rich', 'rapidfuzz', 'emh_cli.index') "
-        "if m in sys.modules])"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
-    )
-    assert done.stdout.strip() == "[]"
+    watched = ("readline", "rich", "rapidfuzz", "emh_cli.index")
+    assert modules_loaded_by("emh_cli.interactive, emh_cli.cli", watched) == []
 
 
 # -- the session, without a terminal -----------------------------------------

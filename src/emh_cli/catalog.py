@@ -108,3 +108,18 @@ def missing_id(wanted: str, ids: Sequence[str]) -> UsageError:
     near = nearest_ids(wanted, ids)
     span = f"ids run from {ids[0]} to {ids[-1]}" if ids else "the store is empty"
     return UsageError(f"no entry with id {wanted!r} ({span}); nearest: {', '.join(near)}")
+
+
+def topic_rows(entries: Sequence[Entry], lexicon: dict[str, Any]) -> list[tuple[str, int]]:
+    """Every topic (the lexicon's and the store's) with its entry count."""
+    return topic_counts(entries, topic_names(entries, lexicon))
+
+
+def document_rows(
+    entries: Sequence[Entry], documents: Sequence[Document]
+) -> tuple[list[Document], dict[str, int]]:
+    """Every document (a store's own list, plus any its entries cite) and entry counts."""
+    docs = list(documents)
+    known = {d.name for d in docs}
+    docs.extend(Document(n, 0, 0, "") for n in document_names(entries, docs) if n not in known)
+    return docs, source_counts(entries)

@@ -306,10 +306,7 @@ def show(
     from emh_cli.catalog import missing_id
 
     index = _index()
-    wanted = entry_id.strip()
-    # An argument Python could not decode (e.g. "é" under LANG=C) holds lone
-    # surrogates, which SQLite cannot take; no id is spelled that way.
-    entry = index.entry(wanted)
+    entry = index.entry(entry_id.strip())
     if entry is None:
         raise missing_id(entry_id, index.ids())
     _output(json_).entry(entry)
@@ -323,9 +320,7 @@ def topics(json_: JsonOpt = False) -> None:
     from emh_cli import catalog
 
     index = _index()
-    entries = index.entries()
-    names = catalog.topic_names(entries, index.analyzer.lexicon)
-    _output(json_).counts(catalog.topic_counts(entries, names), "topics")
+    _output(json_).counts(catalog.topic_rows(index.entries(), index.analyzer.lexicon), "topics")
 
 
 @app.command(
@@ -334,16 +329,9 @@ def topics(json_: JsonOpt = False) -> None:
 )
 def sources(json_: JsonOpt = False) -> None:
     from emh_cli import catalog
-    from emh_cli.model import Document
 
     index = _index()
-    entries = index.entries()
-    counts = catalog.source_counts(entries)
-    docs = list(index.documents)
-    for name in catalog.document_names(entries, docs):
-        if name not in {d.name for d in docs}:
-            docs.append(Document(name, 0, 0, ""))
-    _output(json_).documents(docs, counts)
+    _output(json_).documents(*catalog.document_rows(index.entries(), index.documents))
 
 
 @app.command(

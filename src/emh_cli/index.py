@@ -329,32 +329,34 @@ class Index:
         found = self._lookup("df", terms, "SELECT term, df FROM terms WHERE term IN ({marks})")
         return {t: int(n) for t, n in found.items()}
 
-    def words_near(self, word: str, spread: int) -> list[tuple[str, int]]:
-        """Vocabulary words (with frequency) of about the same length and first letter."""
+    def _near(self, kind: str, sql: str, word: str, spread: int) -> list[tuple[str, int]]:
+        """Rows of `sql` (word, number) for words of about `word`'s length and first letter."""
         n = len(word)
-        memo = self._memo_of("near")
+        memo = self._memo_of(kind)
         key = (n, spread, word[0])
         if key not in memo:
-            rows = self.conn.execute(
-                "SELECT word, freq FROM words WHERE len BETWEEN ? AND ? AND word >= ? AND word < ?",
-                (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
-            )
-            memo[key] = [(w, int(f)) for w, f in rows]
+            rows = self.conn.execute(sql, (n - spread, n + spread, word[0], word[0] + "\U0010ffff"))
+            memo[key] = [(w, int(x)) for w, x in rows]
         return list(memo[key])
+
+    def words_near(self, word: str, spread: int) -> list[tuple[str, int]]:
+        """Vocabulary words (with frequency) of about the same length and first letter."""
+        return self._near(
+            "near",
+            "SELECT word, freq FROM words WHERE len BETWEEN ? AND ? AND word >= ? AND word < ?",
+            word,
+            spread,
+        )
 
     def common_near(self, word: str, spread: int) -> list[tuple[str, int]]:
         """Common English words of about the same length and first letter, with -rank."""
-        n = len(word)
-        memo = self._memo_of("common_near")
-        key = (n, spread, word[0])
-        if key not in memo:
-            rows = self.conn.execute(
-                "SELECT word, rank FROM common WHERE length(word) BETWEEN ? AND ? "
-                "AND word >= ? AND word < ?",
-                (n - spread, n + spread, word[0], word[0] + "\U0010ffff"),
-            )
-            memo[key] = [(w, -int(r)) for w, r in rows]
-        return list(memo[key])
+        return self._near(
+            "common_near",
+            "SELECT word, -rank FROM common WHERE length(word) BETWEEN ? AND ? "
+            "AND word >= ? AND word < ?",
+            word,
+            spread,
+        )
 
     def common_rank(self, words: Iterable[str]) -> dict[str, int]:
         """Frequency rank in general English of those `words` that are common."""
@@ -363,12 +365,9 @@ class Index:
         )
         return {w: int(r) for w, r in found.items()}
 
-    def has_word(self, word: str) -> bool:
-        memo = self._memo_of("has_word")
-        if word not in memo:
-            row = self.conn.execute("SELECT 1 FROM words WHERE word = ?", (word,)).fetchone()
-            memo[word] = row is not None
-        return bool(memo[word])
+    def known_words(self, words: Iterable[str]) -> set[str]:
+        """Those `words` the store's vocabulary (or the lexicon) has."""
+        return set(self._lookup("word", words, "SELECT word, 1 FROM words WHERE word IN ({marks})"))
 
     def candidates(self, terms: Sequence[str], limit: int) -> list[Indexed]:
         """Answered entries sharing a term with `terms`, best BM25 first, at most `limit`."""

@@ -150,19 +150,13 @@ class Session:
                 entries = catalog.filter_entries(entries, topic=topic)
             self.out.entries(entries)
         elif name in (":topics", ":t"):
-            entries = self.index.entries()
-            names = catalog.topic_names(entries, self.index.analyzer.lexicon)
-            self.out.counts(catalog.topic_counts(entries, names), "topics")
+            rows = catalog.topic_rows(self.index.entries(), self.index.analyzer.lexicon)
+            self.out.counts(rows, "topics")
         elif name in (":sources", ":s"):
-            entries = self.index.entries()
-            counts = catalog.source_counts(entries)
-            docs = self.index.documents
-            names = catalog.document_names(entries, docs)
-            self.out.counts([(n, counts.get(n, 0)) for n in names], "sources")
+            self.out.documents(*catalog.document_rows(self.index.entries(), self.index.documents))
         elif name == ":show":
             if not arg:
                 raise UsageError("usage: :show ID (ids are in :list)")
-            # Undecodable input (lone surrogates) cannot be an id, and SQLite refuses it.
             entry = self.index.entry(arg)
             if entry is None:
                 raise catalog.missing_id(arg, self.index.ids())

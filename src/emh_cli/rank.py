@@ -139,10 +139,18 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             out.extend(exp if exp is not None else [sp])
         return out
 
+    def replace(words: list[str], found: list[tuple[int, int, list[str]]]) -> list[str]:
+        """`words` with each found phrase or idiom replaced (and shown in --explain)."""
+        corrections.extend(
+            Correction(" ".join(words[start:end]), " ".join(rep), "phrase")
+            for start, end, rep in found
+        )
+        for start, end, rep in reversed(found):
+            words[start:end] = rep
+        return words
+
     words = expand(toks)
-    for start, end, rep in reversed(an.find_idioms(words)):
-        corrections.append(Correction(" ".join(words[start:end]), " ".join(rep), "phrase"))
-        words[start:end] = rep
+    words = replace(words, an.find_idioms(words))
     option_words = expand(option_toks)
     pronoun = any(w in an.pronouns for w in words)
     content = an.content(words)
@@ -151,12 +159,13 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
 
     known_df = index.df(an.term(w) for w in [*content, *option_content])
     common = index.common_rank([*content, *option_content])
+    in_store = index.known_words([*content, *option_content])
     common_alias: dict[str, str] = {}
 
     def normalise(content: list[str]) -> list[str]:
         fixed: list[str] = []
         for w in content:
-            if an.term(w) in known_df or w in an.words or w in common or index.has_word(w):
+            if an.term(w) in known_df or w in an.words or w in common or w in in_store:
                 fixed.append(w)
                 continue
             c = correct_word(index, w)
@@ -169,25 +178,12 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
                 corrections.append(Correction(w, c, "typo"))
                 exp = an.abbrev.get(c)
                 fixed.extend(exp if exp else [c])
-        final: list[str] = []
-        phrases = {start: (end, rep) for start, end, rep in an.find_phrases(fixed)}
-        i = 0
-        while i < len(fixed):
-            if i in phrases:
-                end, rep = phrases[i]
-                corrections.append(Correction(" ".join(fixed[i:end]), " ".join(rep), "phrase"))
-                final.extend(rep)
-                i = end
-            else:
-                final.append(fixed[i])
-                i += 1
-        return final
+        return replace(fixed, an.find_phrases(fixed))
 
     final = normalise(content)
     options = normalise(option_content)
 
     subject_terms = [an.term(w) for w in an.subject]
-    need_subject = pronoun
     terms = [an.term(w) for w in final]
     option_terms = [an.term(w) for w in options]
     all_terms = set(terms) | set(subject_terms) | set(option_terms)
@@ -239,7 +235,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             focus.update(fix.replacement.split())
     for w, t in zip(final, terms, strict=True):
         add(w, t, "content")
-    if need_subject:
+    if pronoun:
         for w, t in zip(an.subject, subject_terms, strict=True):
             add(w, t, "subject")
     for w, t in zip(options, option_terms, strict=True):
@@ -247,7 +243,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     if not concepts:
         raise NothingToSearch("nothing to search for: the query has no searchable words")
     searched = " ".join(c.text for c in concepts if c.role == "content")
-    if need_subject and pronoun:
+    if pronoun:
         searched = (searched + " [" + " ".join(an.subject) + "]").strip()
     mentions = pronoun or any(an.term(w) in subject_terms for w in final)
     return QueryPlan(
