@@ -38,22 +38,29 @@ Ranker = Callable[[str], list[tuple[str, float]]]  # ids with scores, best first
 
 
 def load_queries(which: str) -> list[dict[str, object]]:
-    names = {
-        "a": ["queries_a.jsonl"],
-        "b": ["queries_b.jsonl"],
-        "c": ["queries_c.jsonl"],
-        "d": ["queries_d.jsonl"],
-        "abc": ["queries_a.jsonl", "queries_b.jsonl", "queries_c.jsonl"],
-        "ab": ["queries_a.jsonl", "queries_b.jsonl"],
-    }.get(which, ["queries_a.jsonl", "queries_b.jsonl", "queries_c.jsonl", "queries_d.jsonl"])
+    if which.endswith(".jsonl"):  # a query file of your own
+        paths = [Path(which)]
+    else:
+        paths = [ROOT / "benchmarks" / name for name in _set_names(which)]
     out = []
-    for name in names:
-        for line in (ROOT / "benchmarks" / name).read_text(encoding="utf-8").splitlines():
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 q = json.loads(line)
-                q["set"] = name
+                q["set"] = path.name
                 out.append(q)
     return out
+
+
+SET_LETTERS = "abcdef"
+
+
+def _set_names(which: str) -> list[str]:
+    """'all', or letters of sets: 'c' is queries_c.jsonl, 'ab' is sets a and b."""
+    letters = SET_LETTERS if which == "all" else which
+    if not letters or any(x not in SET_LETTERS for x in letters):
+        raise SystemExit(f"unknown query set {which!r}: use letters of {SET_LETTERS}, or all")
+    return [f"queries_{x}.jsonl" for x in letters]
 
 
 def emh_ranker(store: Path) -> Callable[[str, float], list[tuple[str, float]]]:
@@ -198,7 +205,12 @@ def failures(queries: list[dict[str, object]], store: Path) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", default="all", choices=["a", "b", "c", "d", "ab", "abc", "all"])
+    ap.add_argument(
+        "--set",
+        default="all",
+        metavar="{all,a..f,LETTERS,FILE.jsonl}",
+        help="letters of the labelled sets to run (all = abcdef), or the path of a query file",
+    )
     ap.add_argument("--failures", action="store_true", help="list the queries emh gets wrong")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

@@ -35,7 +35,7 @@ GRID = {
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--set", default="all", choices=["a", "b", "c", "d", "ab", "abc", "all"])
+    ap.add_argument("--set", default="all", help="a|b|c|d|e|f, several letters (abc), or all")
     args = ap.parse_args()
     store = bundled_store_path()
     index = open_index(store)

@@ -69,6 +69,30 @@ def test_pronoun_stands_for_the_subject(index: Index) -> None:
     assert {c.role for c in plan.concepts} == {"content", "subject"}
 
 
+def test_capitalised_abbreviation_that_is_also_a_word(index: Index) -> None:
+    plan = plan_query(index, "extramedullary disease in ALL")
+    assert ("ALL", "acute lymphoblastic leukemia") in {
+        (c.original, c.replacement) for c in plan.corrections
+    }
+    assert {"lymphoblastic", "leukemia"} <= {c.text for c in plan.concepts}
+    # in lower case, or in a query written all in capitals, it is the word "all"
+    for query in ("extramedullary disease in all patients", "EXTRAMEDULLARY DISEASE IN ALL"):
+        assert "leukemia" not in {c.text for c in plan_query(index, query).concepts}
+
+
+def test_other_than_the_marrow_means_outside_it(index: Index) -> None:
+    plan = plan_query(index, "blood made in organs other than the bone marrow")
+    assert {"extramedullary", "hematopoiesis"} <= {c.text for c in plan.concepts}
+    assert "marrow" not in {c.text for c in plan.concepts}
+
+
+def test_subject_terms_are_those_the_query_names(index: Index) -> None:
+    assert plan_query(index, "what does extramedullary hematopoiesis mean").subject_terms
+    assert not plan_query(index, "what does extramedullary mean").subject_terms - {
+        index.analyzer.term("extramedullary")
+    }
+
+
 def test_only_stop_words_is_nothing_to_search(index: Index) -> None:
     with pytest.raises(NothingToSearch):
         plan_query(index, "the of and")
@@ -109,6 +133,13 @@ def test_both_treatment_answers_come_first(index: Index) -> None:
             {"000_717d4dda9e782864.txt:33", "004_df62d6605becf123.txt:23"},
         ),
         ("most common posterior mediastinal tumour", {"004_df62d6605becf123.txt:8"}),
+        # entry 5 ("What does extramedullary mean?") is about myeloma: an entry that
+        # lacks a subject word the query names ranks lower
+        (
+            "my report says extramedullary hematopoiesis, what does that mean",
+            {"000_717d4dda9e782864.txt:5", "004_df62d6605becf123.txt:3"},
+        ),
+        ("what does extramedullary mean", {"000_717d4dda9e782864.txt:17"}),
     ],
 )
 def test_right_answer_first(index: Index, query: str, expected: set[str]) -> None:
@@ -124,6 +155,8 @@ def test_right_answer_first(index: Index, query: str, expected: set[str]) -> Non
         "what is the prognosis of extramedullary hematopoiesis",
         "what dose of hydroxyurea is used",
         "how do I bake bread",
+        "what is extramedullary disease in ALL",
+        "what percentage of thalassemia patients develop EMH",
     ],
 )
 def test_no_confident_answer(index: Index, query: str) -> None:

@@ -144,6 +144,8 @@ class QueryPlan:
     corrections: tuple[Correction, ...] = ()
     dropped: tuple[str, ...] = ()
     mentions_subject: bool = False
+    # terms of the store's subject the query names
+    subject_terms: frozenset[str] = frozenset()
 
     @property
     def corrected(self) -> bool:

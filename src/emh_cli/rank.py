@@ -42,6 +42,7 @@ class Weights(NamedTuple):
     fields: float = 0.25
     precision: float = 0.3
     intent: float = 0.05
+    off_subject: float = 0.3  # rank lost by an entry that lacks a subject word the query names
     candidates: int = 300
     # An unknown word's weight grows with its rarity in general English:
     # rank 10**common_lo or more common -> common_floor, 10**common_hi or rarer -> 1.
@@ -118,13 +119,17 @@ def split_options(query: str) -> tuple[str, str]:
 
 def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPlan:
     an = index.analyzer
-    stem_text, options_text = split_options(query[:MAX_QUERY_CHARS])
+    text = query[:MAX_QUERY_CHARS]
+    corrections: list[Correction] = []
+    for abbr, exp in an.cased_abbreviations(text):
+        text = re.sub(rf"\b{abbr}\b", " ".join(exp), text)
+        corrections.append(Correction(abbr, " ".join(exp), "abbreviation"))
+    stem_text, options_text = split_options(text)
     toks = fold(stem_text)[:MAX_QUERY_WORDS]
     option_toks = fold(options_text)[:MAX_QUERY_WORDS]
     intents = an.query_intents([an.spell(t) for t in toks])
     clause = an.focus_clause(stem_text)
     focus = {an.spell(t) for t in fold(clause)} if clause else set()
-    corrections: list[Correction] = []
 
     def expand(tokens: list[str]) -> list[str]:
         """Spelling variants read as American, abbreviations spelled out."""
@@ -245,10 +250,11 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     searched = " ".join(c.text for c in concepts if c.role == "content")
     if pronoun:
         searched = (searched + " [" + " ".join(an.subject) + "]").strip()
-    mentions = pronoun or any(an.term(w) in subject_terms for w in final)
+    named = frozenset(subject_terms) & set(terms)
     return QueryPlan(
         query=query,
-        mentions_subject=mentions,
+        mentions_subject=pronoun or bool(named),
+        subject_terms=named,
         searched_for=searched or " ".join(an.subject),
         concepts=tuple(concepts),
         intents=intents,
@@ -294,7 +300,7 @@ class Features(NamedTuple):
 # threshold of 50 then means "more likely answerable than not".
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -2.337, 1.325, 2.527, -0.847, -2.361, 2.901, -0.846, 0.517, 1.838, -1.861, -3.505, 0.325,
+    -1.763, 1.493, 1.869, -1.109, -2.420, 3.299, -1.004, 0.431, 1.636, -2.317, -4.319, 0.129,
 )
 # fmt: on
 
@@ -374,6 +380,8 @@ def score_entry(
         + weights.precision * precision
         + weights.intent * feats.intent
     ) * feats.coverage
+    if any(t not in q_all and t not in a for t in plan.subject_terms):
+        r *= 1.0 - weights.off_subject  # about something else that shares a word
     return Scored(item, r, feats, frozenset(matched))
 
 

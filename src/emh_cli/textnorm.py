@@ -71,8 +71,10 @@ def load_lexicon() -> dict[str, Any]:
         except (OSError, tomllib.TOMLDecodeError) as e:
             raise LexiconError(f"{LEXICON_DIR / name}: broken lexicon file ({e})") from None
 
+    abbreviations = toml("abbreviations.toml")
     return compile_lexicon(
-        abbreviations=toml("abbreviations.toml").get("abbreviations", {}),
+        abbreviations=abbreviations.get("abbreviations", {}),
+        cased=abbreviations.get("cased", {}),
         spelling=toml("spelling.toml"),
         stopwords=_read_stopwords(LEXICON_DIR / "stopwords.txt"),
         synonyms=toml("synonyms.toml"),
@@ -85,6 +87,7 @@ def compile_lexicon(
     *,
     abbreviations: dict[str, str],
     spelling: dict[str, Any],
+    cased: dict[str, str] | None = None,
     stopwords: Sequence[str],
     synonyms: dict[str, Any],
     topics: dict[str, Any],
@@ -166,6 +169,7 @@ def compile_lexicon(
         "spell_prefixes": spell.prefixes,
         "spell_suffixes": spell.suffixes,
         "abbrev": abbrev,
+        "cased": {k: norm(v) for k, v in (cased or {}).items() if k.isupper()},
         "phrases": phrases,
         "idioms": idioms,
         "canon": canon,
@@ -243,6 +247,7 @@ class Analyzer:
         self.pronouns = frozenset(lexicon["pronouns"])
         self.subject: list[str] = lexicon["subject"]
         self.abbrev: dict[str, list[str]] = lexicon["abbrev"]
+        self.cased: dict[str, list[str]] = lexicon.get("cased", {})
         self.phrases: dict[str, list[str]] = lexicon["phrases"]
         self.phrase_len = max((k.count(" ") + 1 for k in self.phrases), default=1)
         self.idioms: dict[str, list[str]] = lexicon.get("idioms", {})
@@ -289,6 +294,13 @@ class Analyzer:
             else:
                 out.append(tok)
         return out
+
+    def cased_abbreviations(self, text: str) -> list[tuple[str, list[str]]]:
+        """The [cased] abbreviations written in capitals in `text` (a query not
+        itself in capitals), with their expansions, in order of appearance."""
+        if not self.cased or text.upper() == text:
+            return []
+        return [(w, self.cased[w]) for w in re.findall(r"\b[A-Z]{2,}\b", text) if w in self.cased]
 
     def content(self, words: Iterable[str]) -> list[str]:
         """Words without stop words, pronouns, question words and 1-letter tokens
