@@ -86,6 +86,29 @@ def test_other_than_the_marrow_means_outside_it(index: Index) -> None:
     assert "marrow" not in {c.text for c in plan.concepts}
 
 
+def test_phrases_keep_their_small_words(index: Index) -> None:
+    """A phrase whose small words are stop words is matched as an idiom, so its
+    big word alone is not rewritten ("spine" is not "paraspinal")."""
+    assert "spine" in {c.text for c in plan_query(index, "mri of the spine").concepts}
+    assert "paraspinal" in {c.text for c in plan_query(index, "a mass by the spine").concepts}
+    assert "occur" not in {c.text for c in plan_query(index, "what does the scan show").concepts}
+
+
+def test_no_phrase_shrinks_to_one_word_without_its_stop_words() -> None:
+    """Such a phrase would rewrite its one remaining word everywhere: it belongs
+    in [idioms], which are matched before stop words are dropped."""
+    import tomllib
+
+    from emh_cli.textnorm import LEXICON_DIR, fold, load_lexicon
+
+    lexicon = load_lexicon()
+    drop = set(lexicon["stop"]) | set(lexicon["pronouns"])
+    with (LEXICON_DIR / "synonyms.toml").open("rb") as f:
+        phrases = tomllib.load(f)["phrases"]
+    shrunk = [k for k in phrases if len([t for t in fold(k) if t not in drop]) < 2]
+    assert shrunk == []
+
+
 def test_subject_terms_are_those_the_query_names(index: Index) -> None:
     assert plan_query(index, "what does extramedullary hematopoiesis mean").subject_terms
     assert not plan_query(index, "what does extramedullary mean").subject_terms - {

@@ -33,15 +33,15 @@ DEFAULT_MIN_SCORE = 50.0
 
 
 class Weights(NamedTuple):
-    related: float = 0.6  # a related word, relative to the word itself
+    related: float = 0.5  # a related word, relative to the word itself
     focus: float = 1.8  # words of the question clause of a several-clause query
     option: float = 0.3  # words of a multiple-choice option
     answer_field: float = 0.5  # an answer-only match, relative to a question match
     missing_known: float = 0.3  # weight of a known term the entry lacks, for coverage
     coverage: float = 0.62
-    fields: float = 0.25
-    precision: float = 0.3
-    intent: float = 0.05
+    fields: float = 0.18
+    precision: float = 0.4
+    intent: float = 0.15
     off_subject: float = 0.3  # rank lost by an entry that lacks a subject word the query names
     candidates: int = 300
     # An unknown word's weight grows with its rarity in general English:
@@ -300,7 +300,7 @@ class Features(NamedTuple):
 # threshold of 50 then means "more likely answerable than not".
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -1.763, 1.493, 1.869, -1.109, -2.420, 3.299, -1.004, 0.431, 1.636, -2.317, -4.319, 0.129,
+    -1.508, 1.706, 1.850, -1.091, -2.451, 3.266, -1.135, 0.022, 1.713, -2.278, -4.219, -0.157,
 )
 # fmt: on
 
