@@ -230,11 +230,11 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    # measured 2026-11-22: 95.2%, 98.7%, 91.6%, 0.4% (README, "Evaluation")
-    assert emh["top1"] >= 0.93
-    assert emh["top3"] >= 0.97
-    assert emh["refusal"] >= 0.89
-    assert emh["false_refusal"] <= 0.02
+    # measured 2026-11-22 on sets a-g: 96.3%, 98.7%, 93.3%, 0.8% (README, "Evaluation")
+    assert emh["top1"] >= 0.95
+    assert emh["top3"] >= 0.98
+    assert emh["refusal"] >= 0.91
+    assert emh["false_refusal"] <= 0.015
     for baseline in ("wratio", "bm25"):
         assert emh["top1"] > table[baseline]["top1"]
         assert emh["top3"] > table[baseline]["top3"]

@@ -34,6 +34,7 @@ DEFAULT_MIN_SCORE = 50.0
 
 class Weights(NamedTuple):
     related: float = 0.5  # a related word, relative to the word itself
+    related_more: float = 0.25  # each further related word of the same concept adds this share
     focus: float = 1.8  # words of the question clause of a several-clause query
     option: float = 0.3  # words of a multiple-choice option
     answer_field: float = 0.5  # an answer-only match, relative to a question match
@@ -300,7 +301,7 @@ class Features(NamedTuple):
 # threshold of 50 then means "more likely answerable than not".
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -1.508, 1.706, 1.850, -1.091, -2.451, 3.266, -1.135, 0.022, 1.713, -2.278, -4.219, -0.157,
+    -1.987, 2.013, 1.905, -1.323, -2.685, 3.691, -1.212, 0.047, 1.466, -2.230, -4.121, -0.037,
 )
 # fmt: on
 
@@ -330,14 +331,21 @@ def score_entry(
     factor_of: dict[str, float] = {}
     for c in plan.concepts:
         hq = ha = 0.0
+        nq = na = 0  # related words found: several say more than one
         for t, f in c.alternatives:
             factor_of[t] = max(factor_of.get(t, 0.0), f)
             if t in q_all:
                 hq = max(hq, f)
+                nq += f < 1.0
                 matched.add(t)
             if t in a:
                 ha = max(ha, f)
+                na += f < 1.0
                 matched.add(t)
+        if hq < 1.0 and nq > 1:
+            hq = min(1.0, hq * (1.0 + weights.related_more * (nq - 1)))
+        if ha < 1.0 and na > 1:
+            ha = min(1.0, ha * (1.0 + weights.related_more * (na - 1)))
         hit = max(hq, ha)
         if hit > 0:
             sharpest = max(sharpest, c.weight * hit)
