@@ -104,9 +104,16 @@ def common_misspelling(index: Index, word: str) -> str | None:
 _OPTION = re.compile(r"(?:^|(?<=\s))(?:\(([a-eA-E])\)|([a-eA-E])[).:])(?=\s)")
 
 
+# A "which/what ...: X, Y, or Z" question lists its options after the colon.
+_LISTED_OPTIONS = re.compile(
+    r"(.*\b(?:which|what)\b[^:]*):\s*([^:]*,[^:]*\bor\b[^:]*)$", re.IGNORECASE | re.DOTALL
+)
+
+
 def split_options(query: str) -> tuple[str, str]:
     """A multiple-choice question's stem and its options ("(a) ... (b) ...").
 
+    Lettered options, or a list after a colon ("which ...: X, Y, or Z?").
     The options of a quiz question name the answer and its distractors: the
     ranker uses them only where they match, so wrong options cannot make a
     question look unanswerable."""
@@ -115,6 +122,9 @@ def split_options(query: str) -> tuple[str, str]:
     for i in range(len(letters) - 1):
         if letters[i] == "a" and letters[i + 1] == "b":
             return query[: marks[i].start()], query[marks[i].start() :]
+    listed = _LISTED_OPTIONS.match(query)
+    if listed:  # "Which confirms it: biopsy, bone scan, PET, or ferritin?"
+        return listed.group(1), listed.group(2)
     return query, ""
 
 
@@ -301,7 +311,7 @@ class Features(NamedTuple):
 # threshold of 50 then means "more likely answerable than not".
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -1.987, 2.013, 1.905, -1.323, -2.685, 3.691, -1.212, 0.047, 1.466, -2.230, -4.121, -0.037,
+    -2.630, 2.306, 1.878, -1.562, -2.595, 3.534, -0.837, 0.035, 1.486, -2.135, -3.961, 0.162,
 )
 # fmt: on
 
