@@ -315,7 +315,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -2.344, 2.687, 1.819, -1.357, -2.888, 3.616, -0.849, -0.252, 1.462, -2.603, -4.370, -0.891, -1.811,
+    -2.401, 2.759, 1.762, -1.356, -2.779, 3.641, -0.807, -0.219, 1.426, -2.598, -4.712, -0.892, -1.810,
 )
 # fmt: on
 
