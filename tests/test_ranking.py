@@ -139,6 +139,21 @@ def test_options_listed_after_a_colon_are_split_off() -> None:
     assert split_options("which is it: EMH")[1] == ""
 
 
+def test_phonetic_misspelling_is_corrected(index: Index) -> None:
+    plan = plan_query(index, "patofisiology of extramedullary hemopoiesis")
+    assert ("patofisiology", "pathophysiology") in {
+        (c.original, c.replacement) for c in plan.corrections
+    }
+
+
+def test_sound_key() -> None:
+    from emh_cli.textnorm import sound_key
+
+    assert sound_key("pathophysiology") == sound_key("patofisiology") == "patofisiologi"
+    assert sound_key("haemorrhage") == "hemorage"
+    assert sound_key("splenectomy") != sound_key("splenomegaly")
+
+
 def test_vitamin_b12_is_found_as_the_store_writes_it(index: Index) -> None:
     # the source writes "vitamin B 12"
     assert top(index, "b12 deficiency and emh") & {"000_717d4dda9e782864.txt:53"}
@@ -244,7 +259,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    # measured 2026-11-22 on sets a-h: 96.7%, 99.0%, 92.7%, 0.3% (README, "Evaluation")
+    # measured 2026-11-22 on sets a-i: 96.5%, 99.0%, 93.8%, 0.3% (README, "Evaluation")
     assert emh["top1"] >= 0.955
     assert emh["top3"] >= 0.985
     assert emh["refusal"] >= 0.92

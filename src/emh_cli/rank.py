@@ -25,7 +25,7 @@ from typing import NamedTuple
 from emh_cli.errors import NothingToSearch
 from emh_cli.index import Index, Indexed
 from emh_cli.model import Answer, Concept, Correction, QueryPlan, Result
-from emh_cli.textnorm import fold
+from emh_cli.textnorm import fold, sound_key
 
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_WORDS = 64
@@ -85,12 +85,33 @@ def correct_word(index: Index, word: str) -> str | None:
     """The store word `word` is most likely a misspelling of, or None.
 
     Only small edits (1 for 4-8 letters, 2 for longer words, then with the
-    same last two letters), same first letter, and never a common English
-    word: a real word the store lacks ("splenectomy", "bond") is left alone."""
+    same last two letters), or for words of 7 letters or more one edit once
+    both are written as they sound; same first letter, and never a common
+    English word: a real word the store lacks ("splenectomy", "bond") is left
+    alone."""
     budget = _typo_budget(word)
     if budget == 0:
         return None
-    return _closest(word, index.words_near(word, budget), budget)
+    found = _closest(word, index.words_near(word, budget), budget)
+    if found is None and len(word) >= 7:
+        found = _sounds_like(word, index.words_near(word, 3))
+    return found
+
+
+def _sounds_like(word: str, choices: list[tuple[str, int]]) -> str | None:
+    """The most frequent of `choices` spelled like `word` once both are written
+    as they sound ("patofisiology" -> "pathophysiology"), within one edit."""
+    from rapidfuzz.distance import OSA
+
+    key = sound_key(word)
+    best: tuple[int, int, str] | None = None
+    for cand, freq in choices:
+        d = OSA.distance(key, sound_key(cand), score_cutoff=1)
+        if d <= 1 and cand != word:
+            rank_key = (d, -freq, cand)
+            if best is None or rank_key < best:
+                best = rank_key
+    return None if best is None else best[2]
 
 
 def common_misspelling(index: Index, word: str) -> str | None:
@@ -315,7 +336,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -2.401, 2.759, 1.762, -1.356, -2.779, 3.641, -0.807, -0.219, 1.426, -2.598, -4.712, -0.892, -1.810,
+    -2.542, 2.800, 1.910, -1.407, -2.860, 3.791, -0.927, -0.207, 1.643, -2.635, -4.890, -0.911, -1.869,
 )
 # fmt: on
 

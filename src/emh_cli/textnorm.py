@@ -219,6 +219,26 @@ class _Speller:
         return word
 
 
+_SOUNDS = (
+    ("ph", "f"),
+    ("th", "t"),
+    ("ae", "e"),
+    ("oe", "e"),
+    ("y", "i"),
+    ("ck", "k"),
+    ("qu", "kw"),
+)
+
+
+def sound_key(word: str) -> str:
+    """`word` written roughly as it sounds, for matching phonetic misspellings:
+    ph/f, th/t, ae/e, y/i, c/k before a, o, u, and no doubled letters."""
+    for a, b in _SOUNDS:
+        word = word.replace(a, b)
+    word = re.sub(r"c(?=[aou])", "k", word)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
 def _matches(
     keys: Sequence[str], table: dict[str, list[str]], longest: int, shortest: int
 ) -> list[tuple[int, int, list[str]]]:
