@@ -1,6 +1,9 @@
 """Ranking quality on the labelled query sets, for emh and two lexical baselines.
 
-    python benchmarks/eval_ranking.py [--set a|b|all] [--failures] [--json]
+    python benchmarks/eval_ranking.py [--set all|LETTERS|FILE.jsonl] [--failures] [--json]
+
+--set takes letters of the labelled sets (`c`, or `abc` for three of them),
+`all` (the default: every set), or the path of a query file of your own.
 
 Each line of benchmarks/queries_*.jsonl is {"query", "expect", "kind"}:
 `expect` lists the acceptable entries as `document:line` citations of their
