@@ -33,7 +33,7 @@ from emh_cli.textnorm import (
     read_common_words,
 )
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 ENV_CACHE = "EMH_CACHE_DIR"
 # Per-term lookups and decoded entries an Index keeps (its database never
 # changes under it); past this many of a kind, that memo starts afresh.
@@ -197,6 +197,7 @@ def write_index(
             WITHOUT ROWID;
         CREATE INDEX words_len ON words (len, word);
         CREATE TABLE common (word TEXT PRIMARY KEY, rank INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE questions (id TEXT NOT NULL, question TEXT NOT NULL, answered INTEGER NOT NULL);
         CREATE VIRTUAL TABLE fts USING fts5 (q, a, content='');
         """
     )
@@ -205,6 +206,7 @@ def write_index(
     words: Counter[str] = Counter()
     answered = 0
     fts_rows: list[tuple[int, str, str]] = []  # joined: a fraction of the memory of lists
+    question_rows: list[tuple[str, str, int]] = []  # for suggestions, in store order
 
     def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal answered
@@ -213,6 +215,7 @@ def write_index(
             aterms = an.doc_terms(e.answer) if e.answer is not None else []
             for text in (*e.questions, e.answer or ""):
                 words.update(an.content(an.words_of(text)))
+            question_rows.extend((e.id, q, int(e.answer is not None)) for q in e.questions)
             if e.answer is not None:
                 answered += 1
                 df.update({t for ts in qterms for t in ts} | set(aterms))
@@ -231,6 +234,8 @@ def write_index(
     conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
     conn.executemany("INSERT INTO fts (rowid, q, a) VALUES (?, ?, ?)", fts_rows)
     fts_rows.clear()
+    conn.executemany("INSERT INTO questions VALUES (?, ?, ?)", question_rows)
+    question_rows.clear()
     conn.executemany(
         "INSERT INTO terms VALUES (?, ?, ?)", sorted((t, n, qdf[t]) for t, n in df.items())
     )
@@ -427,18 +432,8 @@ class Index:
 
     def questions(self) -> list[tuple[str, str, bool]]:
         """(id, question, answered) of every entry, for suggestions."""
-        with contextlib.suppress(sqlite3.OperationalError):  # else: an SQLite without JSON
-            found = self.conn.execute(
-                "SELECT e.id, q.value, e.answered FROM entries e, "
-                "json_each(e.data, '$.questions') q ORDER BY e.rowid, q.key"
-            ).fetchall()
-            return [(str(i), str(q), bool(a)) for i, q, a in found]
-        rows = self.conn.execute("SELECT data, answered FROM entries ORDER BY rowid")
-        out: list[tuple[str, str, bool]] = []
-        for d, answered in rows:
-            e = json.loads(d)
-            out.extend((e["id"], q, bool(answered)) for q in e["questions"])
-        return out
+        rows = self.conn.execute("SELECT id, question, answered FROM questions ORDER BY rowid")
+        return [(str(i), str(q), bool(a)) for i, q, a in rows]
 
 
 def prime_cache(path: Path, built: Any, analyzer: Analyzer) -> None:

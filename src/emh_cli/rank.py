@@ -510,12 +510,14 @@ def fuzzy_nearest(index: Index, query: str, k: int) -> list[Result]:
     qs = [(eid, q) for eid, q, answered in index.questions() if answered]
     if not qs or not query.strip():
         return []
+    text = utils.default_process(query[:MAX_QUERY_CHARS])
+    if len(qs) > 2000:  # a large store: plain edit distance first, ten times faster
+        near = process.extract(
+            text, [q for _, q in qs], scorer=fuzz.QRatio, processor=utils.default_process, limit=200
+        )
+        qs = [qs[i] for _, _, i in near]
     best = process.extract(
-        query[:MAX_QUERY_CHARS],
-        [q for _, q in qs],
-        scorer=fuzz.WRatio,
-        processor=utils.default_process,
-        limit=k * 3,
+        text, [q for _, q in qs], scorer=fuzz.WRatio, processor=utils.default_process, limit=k * 3
     )
     out: list[Result] = []
     seen: set[str] = set()
