@@ -241,6 +241,20 @@ def test_unanswered_questions_are_never_answers(index: Index) -> None:
     assert all(r.entry.answer is not None for r in a.results)
 
 
+@pytest.mark.parametrize("prefilter", [False, True])
+def test_suggestions_when_no_term_matches(
+    index: Index, prefilter: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emh_cli import rank
+
+    if prefilter:  # as on a large store, with the bundled one
+        monkeypatch.setattr(rank, "PREFILTER_ABOVE", 5)
+        monkeypatch.setattr(rank, "PREFILTER_KEEP", 8)
+    near = rank.fuzzy_nearest(index, "Hwo si extramedulary hematopoiesiss treatd?", 3)
+    assert near and near[0].entry.questions[0] == "How is extramedullary hematopoiesis treated?"
+    assert len({r.entry.id for r in near}) == len(near) <= 3
+
+
 def test_highlight_words_come_from_the_answer(index: Index) -> None:
     a = ask(index, "radiotherapy", highlight=True)
     assert "radiotherapy" in a.results[0].highlight

@@ -30,6 +30,10 @@ from emh_cli.textnorm import fold, sound_key
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_WORDS = 64
 DEFAULT_MIN_SCORE = 50.0
+# Suggestions when no term matched: above this many questions, the nearest
+# PREFILTER_KEEP by plain edit distance are ranked by WRatio, not all of them.
+PREFILTER_ABOVE = 2000
+PREFILTER_KEEP = 200
 
 
 class Weights(NamedTuple):
@@ -511,9 +515,13 @@ def fuzzy_nearest(index: Index, query: str, k: int) -> list[Result]:
     if not qs or not query.strip():
         return []
     text = utils.default_process(query[:MAX_QUERY_CHARS])
-    if len(qs) > 2000:  # a large store: plain edit distance first, ten times faster
+    if len(qs) > PREFILTER_ABOVE:  # a large store: plain edit distance first, ten times faster
         near = process.extract(
-            text, [q for _, q in qs], scorer=fuzz.QRatio, processor=utils.default_process, limit=200
+            text,
+            [q for _, q in qs],
+            scorer=fuzz.QRatio,
+            processor=utils.default_process,
+            limit=PREFILTER_KEEP,
         )
         qs = [qs[i] for _, _, i in near]
     best = process.extract(
