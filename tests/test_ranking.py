@@ -154,6 +154,23 @@ def test_sound_key() -> None:
     assert sound_key("splenectomy") != sound_key("splenomegaly")
 
 
+def test_a_prefix_before_a_store_word_is_read_as_that_word(index: Index) -> None:
+    plan = plan_query(index, "does hypertransfusion reduce emh")
+    assert ("hypertransfusion", "transfusion", "prefix") in {
+        (c.original, c.replacement, c.kind) for c in plan.corrections
+    }
+    # only onto a word the store has, and never a short remainder
+    assert not any(c.kind == "prefix" for c in plan_query(index, "prednisone").corrections)
+    assert not any(c.kind == "prefix" for c in plan_query(index, "nonsense").corrections)
+
+
+def test_a_command_clause_is_the_question(index: Index) -> None:
+    plan = plan_query(index, "Case: a man with myelofibrosis. Explain why the spleen enlarges.")
+    weights = {c.text: c.weight for c in plan.concepts}
+    plain = {c.text: c.weight for c in plan_query(index, "why the spleen enlarges").concepts}
+    assert weights["splenomegaly"] > plain["splenomegaly"]
+
+
 def test_vitamin_b12_is_found_as_the_store_writes_it(index: Index) -> None:
     # the source writes "vitamin B 12"
     assert top(index, "b12 deficiency and emh") & {"000_717d4dda9e782864.txt:53"}
@@ -273,7 +290,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    # measured 2026-11-22 on sets a-i: 96.5%, 99.0%, 93.8%, 0.3% (README, "Evaluation")
+    # measured 2026-11-22 on sets a-j: 96.7%, 99.0%, 93.4%, 0.3% (README, "Evaluation")
     assert emh["top1"] >= 0.955
     assert emh["top3"] >= 0.985
     assert emh["refusal"] >= 0.92

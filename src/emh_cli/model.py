@@ -111,7 +111,7 @@ class Correction:
 
     original: str
     replacement: str
-    kind: str  # "spelling" | "typo" | "abbreviation" | "phrase"
+    kind: str  # "spelling" | "typo" | "abbreviation" | "phrase" | "prefix"
 
     def to_json(self) -> dict[str, str]:
         return {"from": self.original, "to": self.replacement, "kind": self.kind}
@@ -149,7 +149,7 @@ class QueryPlan:
 
     @property
     def corrected(self) -> bool:
-        return any(c.kind in ("typo", "spelling") for c in self.corrections)
+        return any(c.kind in ("typo", "spelling", "prefix") for c in self.corrections)
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,16 @@ def _sounds_like(word: str, choices: list[tuple[str, int]]) -> str | None:
     return None if best is None else best[2]
 
 
+def without_prefix(index: Index, word: str) -> str | None:
+    """The store word that `word` is with a prefix of lexicon/words.toml before
+    it ("hypertransfusion" -> "transfusion"), or None."""
+    for p in index.analyzer.word_prefixes:
+        rest = word[len(p) :]
+        if word.startswith(p) and len(rest) >= 5 and index.known_words([rest]):
+            return rest
+    return None
+
+
 def common_misspelling(index: Index, word: str) -> str | None:
     """The common English word `word` misspells ("docters" -> "doctors"), or None."""
     budget = min(_typo_budget(word), 1)
@@ -210,7 +220,11 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
                 fixed.append(w)
                 continue
             c = correct_word(index, w)
-            if c is None:
+            base = None if c is not None else without_prefix(index, w)
+            if base is not None:
+                corrections.append(Correction(w, base, "prefix"))
+                fixed.append(base)
+            elif c is None:
                 fixed.append(w)
                 alias = common_misspelling(index, w)
                 if alias is not None:
@@ -340,7 +354,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -2.542, 2.800, 1.910, -1.407, -2.860, 3.791, -0.927, -0.207, 1.643, -2.635, -4.890, -0.911, -1.869,
+    -2.596, 2.790, 2.013, -1.378, -2.847, 3.822, -1.174, -0.117, 1.829, -2.692, -5.001, -0.723, -2.518,
 )
 # fmt: on
 

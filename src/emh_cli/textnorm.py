@@ -165,6 +165,7 @@ def compile_lexicon(
             {t for w in words.get("question_starters", []) for t in norm(w)}
         ),
         "joiners": sorted({t for w in words.get("joiners", []) for t in norm(w)}),
+        "word_prefixes": sorted({p.casefold() for p in words.get("prefixes", [])}, key=len)[::-1],
         "spell_words": spell.words,
         "spell_prefixes": spell.prefixes,
         "spell_suffixes": spell.suffixes,
@@ -287,6 +288,7 @@ class Analyzer:
         self._drop = self.stop | self.pronouns | frozenset(self.intents)
         self.starters = frozenset(lexicon.get("question_starters", ()))
         self.joiners = frozenset(lexicon.get("joiners", ()))
+        self.word_prefixes: list[str] = lexicon.get("word_prefixes", [])
 
     # -- words ------------------------------------------------------------
     def spell(self, word: str) -> str:
