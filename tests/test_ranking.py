@@ -290,7 +290,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    # measured 2026-11-22 on sets a-j: 96.7%, 99.0%, 93.4%, 0.3% (README, "Evaluation")
+    # measured 2026-11-22 on sets a-j: 96.7%, 99.0%, 94.2%, 0.3% (README, "Evaluation")
     assert emh["top1"] >= 0.955
     assert emh["top3"] >= 0.985
     assert emh["refusal"] >= 0.92
@@ -302,7 +302,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
 
 
 def test_shipped_calibration_is_a_fresh_fit() -> None:
-    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.0035`
+    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.003`
     gives now: a lexicon or feature change without a refit fails here."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
@@ -313,7 +313,7 @@ def test_shipped_calibration_is_a_fresh_fit() -> None:
 
     train = samples("all")
     w = fit(train, 0.5)
-    w[0] = bias_for(train, w, 0.0035)
+    w[0] = bias_for(train, w, 0.003)
     assert [round(x, 3) for x in w] == pytest.approx(list(CALIBRATION), abs=0.002)
 
 
