@@ -171,6 +171,20 @@ def test_a_command_clause_is_the_question(index: Index) -> None:
     assert weights["splenomegaly"] > plain["splenomegaly"]
 
 
+def test_the_words_of_an_abbreviation_share_its_weight(index: Index) -> None:
+    spelled = {c.text: c.weight for c in plan_query(index, "computed tomography").concepts}
+    short = {c.text: c.weight for c in plan_query(index, "ct").concepts}
+    assert short.keys() == spelled.keys() == {"computed", "tomography"}
+    assert all(short[w] < spelled[w] for w in short)
+
+
+def test_the_first_clause_can_be_the_question(index: Index) -> None:
+    plan = plan_query(index, "will radiation work on it? the EMH mass near my spine")
+    alone = plan_query(index, "radiation EMH mass near my spine")
+    w = {c.text: c.weight for c in plan.concepts}
+    assert w["radiation"] > {c.text: c.weight for c in alone.concepts}["radiation"]
+
+
 def test_vitamin_b12_is_found_as_the_store_writes_it(index: Index) -> None:
     # the source writes "vitamin B 12"
     assert top(index, "b12 deficiency and emh") & {"000_717d4dda9e782864.txt:53"}
@@ -290,7 +304,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    # measured 2026-11-22 on sets a-j: 96.7%, 99.0%, 94.2%, 0.3% (README, "Evaluation")
+    # measured 2026-11-22 on sets a-k: 96.9%, 99.1%, 94.0%, 0.4% (README, "Evaluation")
     assert emh["top1"] >= 0.955
     assert emh["top3"] >= 0.985
     assert emh["refusal"] >= 0.92
@@ -302,7 +316,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
 
 
 def test_shipped_calibration_is_a_fresh_fit() -> None:
-    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.003`
+    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.004`
     gives now: a lexicon or feature change without a refit fails here."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
@@ -313,7 +327,7 @@ def test_shipped_calibration_is_a_fresh_fit() -> None:
 
     train = samples("all")
     w = fit(train, 0.5)
-    w[0] = bias_for(train, w, 0.003)
+    w[0] = bias_for(train, w, 0.004)
     assert [round(x, 3) for x in w] == pytest.approx(list(CALIBRATION), abs=0.002)
 
 

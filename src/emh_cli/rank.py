@@ -47,6 +47,7 @@ class Weights(NamedTuple):
     fields: float = 0.18
     precision: float = 0.4
     intent: float = 0.15
+    abbrev_share: float = 0.5  # words of an n-word abbreviation weigh (1/n) ** this each
     off_subject: float = 0.3  # rank lost by an entry that lacks a subject word the query names
     candidates: int = 300
     # An unknown word's weight grows with its rarity in general English:
@@ -177,6 +178,8 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     clause = an.focus_clause(stem_text)
     focus = {an.spell(t) for t in fold(clause)} if clause else set()
 
+    share: dict[str, float] = {}  # weight share of a word from a several-word abbreviation
+
     def expand(tokens: list[str]) -> list[str]:
         """Spelling variants read as American, abbreviations spelled out."""
         out: list[str] = []
@@ -187,6 +190,8 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             exp = an.abbrev.get(sp)
             if exp is not None:
                 corrections.append(Correction(tok, " ".join(exp), "abbreviation"))
+                for w in exp:  # "CT" is one thing asked about, not two
+                    share[w] = min(share.get(w, 1.0), 1.0 / len(exp))
             out.extend(exp if exp is not None else [sp])
         return out
 
@@ -267,16 +272,19 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             (r, weights.related) for r in an.related.get(term, ()) if r in df and r != term
         ]
         if term in df:
-            # A word the store's questions use is one of its topics; a common
-            # English word found only inside answers ("body") is mostly phrasing.
+            # A word the store's questions use is one of its topics, and so is
+            # one the lexicon relates to others ("radiation", "surgery"); any
+            # other common English word found only inside answers is mostly
+            # phrasing.
             weight, known = idf(df[term], n), True
-            if term not in topical:
+            if term not in topical and term not in an.related:
                 rarity = unknown_factor(word, ranks.get(word), weights)
                 weight *= weights.known_common + (1 - weights.known_common) * rarity
         elif any(r in df for r, _ in alts[1:]):
             weight, known = idf(min(df[r] for r, _ in alts[1:]), n), True
         else:
             weight, known = unknown_weight * unknown_factor(word, ranks.get(word), weights), False
+        weight *= share.get(word, 1.0) ** weights.abbrev_share
         if role == "content" and word in focus:
             weight *= weights.focus
         elif role == "option":
@@ -347,14 +355,14 @@ class Features(NamedTuple):
 
 
 # Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
-# Fitted by `benchmarks/fit_calibration.py --train all --max-false 0.003 --write`
+# Fitted by `benchmarks/fit_calibration.py --train all --max-false 0.004 --write`
 # on the labelled query sets: a logistic regression (answerable or not) whose
-# bias is then moved so that at most 0.3% of the answerable queries score below
+# bias is then moved so that at most 0.4% of the answerable queries score below
 # the threshold of 50. Held out one set at a time, this bias rule refused more
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -2.776, 2.767, 2.104, -1.231, -2.942, 4.104, -1.086, -0.068, 1.593, -2.599, -5.085, -0.625, -2.471,
+    -3.618, 3.022, 2.376, -1.277, -2.882, 3.964, -0.813, 0.031, 1.598, -2.037, -5.171, -0.260, -2.758,
 )
 # fmt: on
 

@@ -331,15 +331,17 @@ class Analyzer:
         return [w for w in words if (len(w) > 1 or w.isdigit()) and w not in drop]
 
     def focus_clause(self, text: str) -> str | None:
-        """The clause of a several-clause query that is the question itself, if any."""
+        """The clause of a several-clause query that is the question itself, if
+        any: the last one that starts with a question word (or a command such as
+        "explain") and has a word to search."""
         clauses = [c for c in _CLAUSE.split(text) if fold(c)]
         if len(clauses) < 2:
             return None
-        for clause in reversed(clauses[1:]):
+        for clause in reversed(clauses):
             toks = [self.spell(t) for t in fold(clause)]
             while toks and toks[0] in self.joiners:
                 toks.pop(0)
-            if toks and toks[0] in self.starters:
+            if toks and toks[0] in self.starters and self.content(self.words_of(clause)):
                 return clause
         return None
 
