@@ -461,18 +461,22 @@ def rank(
     plan: QueryPlan,
     weights: Weights = WEIGHTS,
     calibration: Sequence[float] = CALIBRATION,
+    scores_for: int | None = None,
 ) -> list[Scored]:
+    """Candidates best first. Scores never rise down the list (each is at most
+    the one above); only the first `scores_for` are scored (all by default),
+    the rest keep 0."""
     terms = [t for c in plan.concepts for t, _ in c.alternatives]
     items = index.candidates(terms, weights.candidates)
     unit = idf(0, max(index.answered_count, 1))
     scored = [s for it in items if (s := score_entry(plan, it, unit, weights)) is not None]
     scored.sort(key=lambda s: (-s.rank, s.item.order))
-    out: list[Scored] = []
+    n = len(scored) if scores_for is None else min(scores_for, len(scored))
     ceiling = 100.0
-    for s in scored:
-        ceiling = min(ceiling, round(confidence(s.features, calibration), 1))
-        out.append(s._replace(score=ceiling))
-    return out
+    for i in range(n):
+        ceiling = min(ceiling, round(confidence(scored[i].features, calibration), 1))
+        scored[i] = scored[i]._replace(score=ceiling)
+    return scored
 
 
 def matched_words(texts: Sequence[str], terms: frozenset[str], index: Index) -> tuple[str, ...]:
@@ -501,8 +505,8 @@ def ask(
     """Answer `query`. `highlight` also finds the answer words to highlight
     (only a terminal shows them)."""
     plan = plan_query(index, query, weights)
-    scored = rank(index, plan, weights, calibration)
-    confident = [s for s in scored if s.score >= min_score][:limit]
+    scored = rank(index, plan, weights, calibration, scores_for=max(limit, 3))
+    confident = [s for s in scored[:limit] if s.score >= min_score]  # scores never rise
     results = tuple(_result(index, plan, s, highlight) for s in confident)
     nearest: tuple[Result, ...] = ()
     if not results:
