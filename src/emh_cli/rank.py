@@ -380,8 +380,22 @@ def confidence(f: Features, calibration: Sequence[float] = CALIBRATION) -> float
     return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def factors(plan: QueryPlan) -> dict[str, float]:
+    """How much each term of `plan` counts when found: 1 for a query word, less
+    for a related word (the highest, if several concepts have the term)."""
+    out: dict[str, float] = {}
+    for c in plan.concepts:
+        for t, f in c.alternatives:
+            out[t] = max(out.get(t, 0.0), f)
+    return out
+
+
 def score_entry(
-    plan: QueryPlan, item: Indexed, unit: float, weights: Weights = WEIGHTS
+    plan: QueryPlan,
+    item: Indexed,
+    unit: float,
+    weights: Weights = WEIGHTS,
+    factor_of: dict[str, float] | None = None,
 ) -> Scored | None:
     q_all = item.qall
     a = item.aterms
@@ -389,12 +403,12 @@ def score_entry(
     aspect = 0.0
     sharpest = 0.0
     matched: set[str] = set()
-    factor_of: dict[str, float] = {}
+    if factor_of is None:
+        factor_of = factors(plan)
     for c in plan.concepts:
         hq = ha = 0.0
         nq = na = 0  # related words found: several say more than one
         for t, f in c.alternatives:
-            factor_of[t] = max(factor_of.get(t, 0.0), f)
             if t in q_all:
                 hq = max(hq, f)
                 nq += f < 1.0
@@ -469,7 +483,10 @@ def rank(
     terms = [t for c in plan.concepts for t, _ in c.alternatives]
     items = index.candidates(terms, weights.candidates)
     unit = idf(0, max(index.answered_count, 1))
-    scored = [s for it in items if (s := score_entry(plan, it, unit, weights)) is not None]
+    factor_of = factors(plan)
+    scored = [
+        s for it in items if (s := score_entry(plan, it, unit, weights, factor_of)) is not None
+    ]
     scored.sort(key=lambda s: (-s.rank, s.item.order))
     n = len(scored) if scores_for is None else min(scores_for, len(scored))
     ceiling = 100.0
