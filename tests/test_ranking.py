@@ -185,6 +185,22 @@ def test_the_first_clause_can_be_the_question(index: Index) -> None:
     assert w["radiation"] > {c.text: c.weight for c in alone.concepts}["radiation"]
 
 
+def test_a_clause_whose_only_search_word_is_an_idiom_is_the_question(index: Index) -> None:
+    # "do about" reads as "treat": the last clause is the question
+    q = "My dad has a lump next to his spine from EMH. What can the doctors do about it?"
+    story = {c.text: c.weight for c in plan_query(index, q).concepts}
+    alone = {c.text: c.weight for c in plan_query(index, "lump spine EMH treat").concepts}
+    assert story["treat"] > alone["treat"]
+    assert story["lump"] == pytest.approx(alone["lump"])
+
+
+def test_irradiation_is_radiation(index: Index) -> None:
+    # the source: "... or as a result of bone marrow irradiation"
+    assert top(index, "can radiation to the bone marrow cause EMH") & {
+        "000_717d4dda9e782864.txt:29"
+    }
+
+
 def test_vitamin_b12_is_found_as_the_store_writes_it(index: Index) -> None:
     # the source writes "vitamin B 12"
     assert top(index, "b12 deficiency and emh") & {"000_717d4dda9e782864.txt:53"}
@@ -304,7 +320,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    # measured 2026-11-22 on sets a-k: 96.9%, 99.1%, 94.0%, 0.4% (README, "Evaluation")
+    # measured 2026-11-29 on sets a-m: 96.4%, 98.7%, 92.9%, 0.6% (README, "Evaluation")
     assert emh["top1"] >= 0.955
     assert emh["top3"] >= 0.985
     assert emh["refusal"] >= 0.92
@@ -316,7 +332,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
 
 
 def test_shipped_calibration_is_a_fresh_fit() -> None:
-    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.004`
+    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.006`
     gives now: a lexicon or feature change without a refit fails here."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
@@ -327,7 +343,7 @@ def test_shipped_calibration_is_a_fresh_fit() -> None:
 
     train = samples("all")
     w = fit(train, 0.5)
-    w[0] = bias_for(train, w, 0.004)
+    w[0] = bias_for(train, w, 0.006)
     assert [round(x, 3) for x in w] == pytest.approx(list(CALIBRATION), abs=0.002)
 
 

@@ -341,9 +341,16 @@ class Analyzer:
             toks = [self.spell(t) for t in fold(clause)]
             while toks and toks[0] in self.joiners:
                 toks.pop(0)
-            if toks and toks[0] in self.starters and self.content(self.words_of(clause)):
+            if toks and toks[0] in self.starters and self.content(self._idioms_read(clause)):
                 return clause
         return None
+
+    def _idioms_read(self, text: str) -> list[str]:
+        """The words of `text` with its idioms replaced ("do about" -> "treat")."""
+        words = self.words_of(text)
+        for start, end, rep in reversed(self.find_idioms(words)):
+            words[start:end] = rep
+        return words
 
     def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, replacement) for each phrase, longest match first, no overlap.
