@@ -323,6 +323,9 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
 
 def unknown_factor(word: str, rank: int | None, weights: Weights = WEIGHTS) -> float:
     """How much a word the store lacks says about the question (0-1)."""
+    if word.isalnum() and word[0].isalpha() and word[-1].isdigit():
+        # a code such as "t2", "jak2", "hba1c": a precise thing the store lacks
+        return 1.0 if len(word) >= 3 else 0.5
     if word.isdigit() or len(word) <= 2:
         return 0.2
     factor = 1.0
@@ -362,7 +365,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -2.943, 2.909, 2.207, -1.471, -2.840, 4.209, -1.347, -0.045, 1.239, -1.971, -5.028, -0.123, -2.576,
+    -3.063, 3.022, 2.242, -1.585, -2.846, 4.156, -1.242, -0.072, 1.286, -1.913, -5.027, -0.168, -2.615,
 )
 # fmt: on
 
