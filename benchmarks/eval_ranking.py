@@ -55,7 +55,7 @@ def load_queries(which: str) -> list[dict[str, object]]:
     return out
 
 
-SET_LETTERS = "abcdefghijklm"
+SET_LETTERS = "abcdefghijklmn"
 
 
 def _set_names(which: str) -> list[str]:
@@ -212,7 +212,7 @@ def main() -> int:
         "--set",
         default="all",
         metavar="{all,a..f,LETTERS,FILE.jsonl}",
-        help="letters of the labelled sets to run (all = abcdefghijklm), or the path of a query file",
+        help="letters of the labelled sets to run (all = abcdefghijklmn), or the path of a query file",
     )
     ap.add_argument("--failures", action="store_true", help="list the queries emh gets wrong")
     ap.add_argument("--json", action="store_true")

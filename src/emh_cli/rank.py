@@ -332,6 +332,8 @@ def unknown_factor(word: str, rank: int | None, weights: Weights = WEIGHTS) -> f
     if rank is not None:
         x = (math.log10(rank) - weights.common_lo) / (weights.common_hi - weights.common_lo)
         factor = min(1.0, max(weights.common_floor, x))
+        if len(word) >= 7 and word.endswith("ly"):
+            factor = weights.common_floor  # an English adverb ("suddenly") says how, not what
     if len(word) <= 3:
         factor = min(factor, 0.5)
     return factor
@@ -365,7 +367,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.063, 3.022, 2.242, -1.585, -2.846, 4.156, -1.242, -0.072, 1.286, -1.913, -5.027, -0.168, -2.615,
+    -2.676, 3.203, 2.371, -1.807, -2.749, 4.156, -1.387, -0.059, 1.322, -1.680, -5.108, -0.554, -2.583,
 )
 # fmt: on
 
