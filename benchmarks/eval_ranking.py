@@ -212,7 +212,7 @@ def main() -> int:
         "--set",
         default="all",
         metavar="{all,a..f,LETTERS,FILE.jsonl}",
-        help="letters of the labelled sets to run (all = abcdefghijklmn), or the path of a query file",
+        help=f"letters of the labelled sets to run (all = {SET_LETTERS}), or the path of a query file",
     )
     ap.add_argument("--failures", action="store_true", help="list the queries emh gets wrong")
     ap.add_argument("--json", action="store_true")

@@ -25,7 +25,7 @@ from typing import NamedTuple
 from emh_cli.errors import NothingToSearch
 from emh_cli.index import Index, Indexed
 from emh_cli.model import Answer, Concept, Correction, QueryPlan, Result
-from emh_cli.textnorm import fold, sound_key
+from emh_cli.textnorm import fold, sound_key, splice
 
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_WORDS = 64
@@ -201,9 +201,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             Correction(" ".join(words[start:end]), " ".join(rep), "phrase")
             for start, end, rep in found
         )
-        for start, end, rep in reversed(found):
-            words[start:end] = rep
-        return words
+        return splice(words, found)
 
     words = expand(toks)
     words = replace(words, an.find_idioms(words))

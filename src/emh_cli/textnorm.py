@@ -259,6 +259,13 @@ def _matches(
     return found
 
 
+def splice(words: list[str], found: Sequence[tuple[int, int, list[str]]]) -> list[str]:
+    """`words` with each found (start, end, replacement) put in place (in place)."""
+    for start, end, rep in reversed(found):
+        words[start:end] = rep
+    return words
+
+
 class Analyzer:
     """Turns text into canonical terms with a compiled lexicon (see `load_lexicon`)."""
 
@@ -341,16 +348,11 @@ class Analyzer:
             toks = [self.spell(t) for t in fold(clause)]
             while toks and toks[0] in self.joiners:
                 toks.pop(0)
-            if toks and toks[0] in self.starters and self.content(self._idioms_read(clause)):
-                return clause
+            if toks and toks[0] in self.starters:
+                words = self.words_of(clause)  # idioms read: "do about" is "treat"
+                if self.content(splice(words, self.find_idioms(words))):
+                    return clause
         return None
-
-    def _idioms_read(self, text: str) -> list[str]:
-        """The words of `text` with its idioms replaced ("do about" -> "treat")."""
-        words = self.words_of(text)
-        for start, end, rep in reversed(self.find_idioms(words)):
-            words[start:end] = rep
-        return words
 
     def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, replacement) for each phrase, longest match first, no overlap.
