@@ -55,7 +55,7 @@ def load_queries(which: str) -> list[dict[str, object]]:
     return out
 
 
-SET_LETTERS = "abcdefghijklmn"
+SET_LETTERS = "abcdefghijklmnop"
 
 
 def _set_names(which: str) -> list[str]:

@@ -194,6 +194,43 @@ def test_a_clause_whose_only_search_word_is_an_idiom_is_the_question(index: Inde
     assert story["lump"] == pytest.approx(alone["lump"])
 
 
+def test_question_clauses_asked_together_are_all_the_question(index: Index) -> None:
+    q = "A man has EMH by his spine. Which therapy works, and what property explains it?"
+    w = {c.text: c.weight for c in plan_query(index, q).concepts}
+    alone = {c.text: c.weight for c in plan_query(index, "therapy paraspinal").concepts}
+    assert w["therapy"] > alone["therapy"]  # the first of the two questions counts too
+    assert w["paraspinal"] == pytest.approx(alone["paraspinal"])  # the story does not
+
+
+def test_explains_asks_for_a_cause(index: Index) -> None:
+    plan = plan_query(index, "which process explains the masses")
+    assert "caus" in {c.term for c in plan.concepts}
+
+
+def test_asking_which_organs_finds_an_entry_that_names_them(index: Index) -> None:
+    # entry 17 names the liver and spleen as the main fetal sites; entry 2 only
+    # says "organs" once
+    organ = next(c for c in plan_query(index, "which organs").concepts if c.text == "organs")
+    assert ("liver", 1.0) in organ.alternatives
+    assert "where" in plan_query(index, "which organs").intents
+    assert top(index, "name the organs where fetal blood is made") == {"004_df62d6605becf123.txt:3"}
+
+
+def test_asking_which_cells_finds_the_cell_lines(index: Index) -> None:
+    assert top(index, "what cell types are produced in emh") & {
+        "000_717d4dda9e782864.txt:45",
+        "004_df62d6605becf123.txt:21",
+    }
+
+
+def test_a_short_word_the_store_lacks_is_not_read_as_a_misspelling() -> None:
+    from emh_cli.rank import common_misspelling
+
+    ix = open_index(bundled_store_path())
+    assert common_misspelling(ix, "docters") == "doctors"
+    assert common_misspelling(ix, "yolk") is None  # not "folk"
+
+
 def test_irradiation_is_radiation(index: Index) -> None:
     # the source: "... or as a result of bone marrow irradiation"
     assert top(index, "can radiation to the bone marrow cause EMH") & {
@@ -270,6 +307,12 @@ def test_right_answer_first(index: Index, query: str, expected: set[str]) -> Non
         "how do I bake bread",
         "what is extramedullary disease in ALL",
         "what percentage of thalassemia patients develop EMH",
+        # the store never says which doctor, how a schwannoma is treated, or what
+        # part of the mediastinum besides the posterior one
+        "which doctor should I see for extramedullary hematopoiesis",
+        "how is a mediastinal schwannoma treated",
+        "most common middle mediastinal mass",
+        "how many patients in the CT and MRI study had cord compression",
     ],
 )
 def test_no_confident_answer(index: Index, query: str) -> None:
@@ -346,7 +389,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
 
 
 def test_shipped_calibration_is_a_fresh_fit() -> None:
-    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.006`
+    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.008`
     (SHIPPED_MAX_FALSE) gives now: a lexicon or feature change without a refit fails here."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:

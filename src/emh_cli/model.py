@@ -131,6 +131,7 @@ class Concept:
     known: bool
     role: str = "content"  # "content" | "subject" | "option" (of a multiple-choice quiz)
     aspect: bool = False  # a word from lexicon/keywords.txt: what the question is about
+    task: bool = False  # a word of `tasks` in lexicon/words.toml ("treat") the question asks about
 
 
 @dataclass(frozen=True)

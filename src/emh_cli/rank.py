@@ -130,9 +130,11 @@ def without_prefix(index: Index, word: str) -> str | None:
 
 
 def common_misspelling(index: Index, word: str) -> str | None:
-    """The common English word `word` misspells ("docters" -> "doctors"), or None."""
+    """The common English word `word` misspells ("docters" -> "doctors"), or None.
+    Words under six letters are left alone: one letter from a common word, a
+    short word is as likely a rarer real one ("yolk", "vats")."""
     budget = min(_typo_budget(word), 1)
-    if budget == 0:
+    if budget == 0 or len(word) < 6:
         return None
     return _closest(word, index.common_near(word, budget), budget)
 
@@ -247,6 +249,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     all_terms = set(terms) | set(subject_terms) | set(option_terms)
     for t in list(all_terms):
         all_terms.update(an.related.get(t, ()))
+        all_terms.update(an.kinds.get(t, ()))
     df = index.df(all_terms)
     topical = index.question_terms(all_terms)
     n = max(index.answered_count, 1)
@@ -266,8 +269,11 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
         if term in seen:
             return
         seen.add(term)
-        alts = [(term, 1.0)] + [
-            (r, weights.related) for r in an.related.get(term, ()) if r in df and r != term
+        kinds = [k for k in an.kinds.get(term, ()) if k in df]  # "organ": the liver is one
+        alts = [(term, 1.0), *((k, 1.0) for k in kinds)] + [
+            (r, weights.related)
+            for r in an.related.get(term, ())
+            if r in df and r != term and r not in kinds
         ]
         if term in df:
             # A word the store's questions use is one of its topics, and so is
@@ -275,7 +281,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             # other common English word found only inside answers is mostly
             # phrasing.
             weight, known = idf(df[term], n), True
-            if term not in topical and term not in an.related:
+            if term not in topical and term not in an.related and term not in an.kinds:
                 rarity = unknown_factor(word, ranks.get(word), weights)
                 weight *= weights.known_common + (1 - weights.known_common) * rarity
         elif any(r in df for r, _ in alts[1:]):
@@ -287,8 +293,9 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             weight *= weights.focus
         elif role == "option":
             weight *= weights.option
+        task = role == "content" and term in an.tasks and (not focus or word in focus)
         concepts.append(
-            Concept(word, term, tuple(alts), weight, known, role, aspect=word in an.keywords)
+            Concept(word, term, tuple(alts), weight, known, role, word in an.keywords, task)
         )
 
     for fix in corrections:
@@ -352,20 +359,21 @@ class Features(NamedTuple):
     aspect: float  # 1 if the entry lacks a word of lexicon/keywords.txt the query has
     sharpest: float  # the weight of the rarest word that matched, in units of an unknown word
     off_subject: float  # 1 if the entry lacks a word of the store's subject the query names
+    task: float  # 1 if the entry lacks what the question asks to be done ("treat")
 
     def vector(self) -> tuple[float, ...]:
         return tuple(self)
 
 
 # Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
-# Fitted by `benchmarks/fit_calibration.py --train all --max-false 0.006 --write`
+# Fitted by `benchmarks/fit_calibration.py --train all --max-false 0.008 --write`
 # on the labelled query sets: a logistic regression (answerable or not) whose
-# bias is then moved so that at most 0.6% of the answerable queries score below
+# bias is then moved so that at most 0.8% of the answerable queries score below
 # the threshold of 50. Held out one set at a time, this bias rule refused more
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -2.676, 3.203, 2.371, -1.807, -2.749, 4.156, -1.387, -0.059, 1.322, -1.680, -5.108, -0.554, -2.583,
+    -3.218, 3.737, 2.100, -2.282, -2.743, 4.327, -1.318, -0.040, 1.318, -1.218, -5.023, -0.277, -2.811, -2.025,
 )
 # fmt: on
 
@@ -403,7 +411,7 @@ def score_entry(
     q_all = item.qall
     a = item.aterms
     total = cov = fcov = den = unknown = missing = heaviest = 0.0
-    aspect = 0.0
+    aspect = task = 0.0
     sharpest = 0.0
     matched: set[str] = set()
     if factor_of is None:
@@ -432,6 +440,8 @@ def score_entry(
         total += c.weight
         if c.aspect and hit == 0:
             aspect = 1.0
+        if c.task and hit == 0:
+            task = 1.0
         cov += c.weight * hit
         fcov += c.weight * max(hq, weights.answer_field * ha)
         den += c.weight * (1.0 if (hit > 0 or not c.known) else weights.missing_known)
@@ -461,6 +471,7 @@ def score_entry(
         aspect=aspect,
         sharpest=sharpest / unit,
         off_subject=off_subject,
+        task=task,
     )
     r = (
         weights.coverage * feats.coverage

@@ -133,11 +133,15 @@ def compile_lexicon(
             lex_words.update(k)
             lex_words.update(v)
     idioms = {" ".join(norm(key)): norm(value) for key, value in synonyms.get("idioms", {}).items()}
-    related: dict[str, list[str]] = {}
-    for key, values in synonyms.get("related", {}).items():
-        head = term(spell(key.casefold()))
-        for v in values:
-            related.setdefault(head, []).extend(term(t) for t in norm(v) if t not in drop)
+
+    def links(section: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, values in synonyms.get(section, {}).items():
+            head = term(spell(key.casefold()))
+            for v in values:
+                out.setdefault(head, []).extend(term(t) for t in norm(v) if t not in drop)
+        return {k: sorted(set(v) - {k}) for k, v in sorted(out.items())}
+
     intents: dict[str, list[str]] = {
         k.casefold(): [t for w in v for t in norm(w)] for k, v in words.get("intents", {}).items()
     }
@@ -161,6 +165,10 @@ def compile_lexicon(
         "subject": [t for t in norm(words.get("subject", "")) if t not in drop],
         "intents": intents,
         "first_word_intents": sorted(words.get("first_word_intents", ["is"])),
+        "query_intents": {
+            k.casefold(): sorted({t for w in v for t in norm(w)})
+            for k, v in words.get("query_intents", {}).items()
+        },
         "question_starters": sorted(
             {t for w in words.get("question_starters", []) for t in norm(w)}
         ),
@@ -174,9 +182,11 @@ def compile_lexicon(
         "phrases": phrases,
         "idioms": idioms,
         "canon": canon,
-        "related": {k: sorted(set(v) - {k}) for k, v in sorted(related.items())},
+        "related": links("related"),
+        "kinds": links("kinds"),
         "topics": topic_list,
         "words": sorted(lex_words),
+        "tasks": sorted({term(spell(w.casefold())) for w in words.get("tasks", [])}),
         "keywords": sorted(
             {t for w in _read_stopwords(LEXICON_DIR / "keywords.txt") for t in norm(w)}
         ),
@@ -282,8 +292,10 @@ class Analyzer:
         self.idiom_len = max((k.count(" ") + 1 for k in self.idioms), default=1)
         self.canon: dict[str, str] = lexicon["canon"]
         self.related: dict[str, list[str]] = lexicon["related"]
+        self.kinds: dict[str, list[str]] = lexicon.get("kinds", {})
         self.intents: dict[str, list[str]] = lexicon["intents"]
         self.first_word_intents = frozenset(lexicon["first_word_intents"])
+        self.query_intents_of: dict[str, list[str]] = lexicon.get("query_intents", {})
         self.speller = _Speller(
             lexicon["spell_words"], lexicon["spell_prefixes"], lexicon["spell_suffixes"]
         )
@@ -292,6 +304,7 @@ class Analyzer:
         self._spell_cache: dict[str, str] = {}
         self.words = frozenset(lexicon["words"])
         self.keywords = frozenset(lexicon.get("keywords", ()))
+        self.tasks = frozenset(lexicon.get("tasks", ()))
         self._drop = self.stop | self.pronouns | frozenset(self.intents)
         self.starters = frozenset(lexicon.get("question_starters", ()))
         self.joiners = frozenset(lexicon.get("joiners", ()))
@@ -340,19 +353,28 @@ class Analyzer:
     def focus_clause(self, text: str) -> str | None:
         """The clause of a several-clause query that is the question itself, if
         any: the last one that starts with a question word (or a command such as
-        "explain") and has a word to search."""
+        "explain") and has a word to search, with the question clauses right
+        before it."""
         clauses = [c for c in _CLAUSE.split(text) if fold(c)]
         if len(clauses) < 2:
             return None
-        for clause in reversed(clauses):
-            toks = [self.spell(t) for t in fold(clause)]
-            while toks and toks[0] in self.joiners:
-                toks.pop(0)
-            if toks and toks[0] in self.starters:
-                words = self.words_of(clause)  # idioms read: "do about" is "treat"
+        asks = [self._asks(c) for c in clauses]
+        for i in reversed(range(len(clauses))):
+            if asks[i]:
+                words = self.words_of(clauses[i])  # idioms read: "do about" is "treat"
                 if self.content(splice(words, self.find_idioms(words))):
-                    return clause
+                    start = i  # "which therapy works, and what explains it?" asks both
+                    while start > 0 and asks[start - 1]:
+                        start -= 1
+                    return " , ".join(clauses[start : i + 1])
         return None
+
+    def _asks(self, clause: str) -> bool:
+        """The clause starts with a question word or command (after any joiner)."""
+        toks = [self.spell(t) for t in fold(clause)]
+        while toks and toks[0] in self.joiners:
+            toks.pop(0)
+        return bool(toks) and toks[0] in self.starters
 
     def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, replacement) for each phrase, longest match first, no overlap.
@@ -391,6 +413,7 @@ class Analyzer:
 
     def query_intents(self, toks: Sequence[str]) -> frozenset[str]:
         kinds = {t for t in toks if t in self.intents and t not in self.first_word_intents}
+        kinds.update(k for k, ws in self.query_intents_of.items() if any(t in ws for t in toks))
         if toks and toks[0] in self.intents.get("is", ()) and "is" in self.first_word_intents:
             kinds.add("is")
         return frozenset(kinds)
