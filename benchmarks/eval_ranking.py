@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from emh_cli.errors import NothingToSearch  # noqa: E402
 from emh_cli.index import open_index  # noqa: E402
 from emh_cli.rank import ask  # noqa: E402
 from emh_cli.store import bundled_store_path, load_store  # noqa: E402
@@ -55,7 +56,7 @@ def load_queries(which: str) -> list[dict[str, object]]:
     return out
 
 
-SET_LETTERS = "abcdefghijklmnop"
+SET_LETTERS = "abcdefghijklmnopqr"
 
 
 def _set_names(which: str) -> list[str]:
@@ -70,7 +71,10 @@ def emh_ranker(store: Path) -> Callable[[str, float], list[tuple[str, float]]]:
     index = open_index(store)
 
     def run(query: str, threshold: float) -> list[tuple[str, float]]:
-        a = ask(index, query, limit=3, min_score=threshold)
+        try:
+            a = ask(index, query, limit=3, min_score=threshold)
+        except NothingToSearch:  # "help": nothing to search, so no answer
+            return []
         return [(r.entry.id, r.score) for r in a.results]
 
     return run

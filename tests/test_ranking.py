@@ -231,6 +231,29 @@ def test_a_short_word_the_store_lacks_is_not_read_as_a_misspelling() -> None:
     assert common_misspelling(ix, "yolk") is None  # not "folk"
 
 
+def test_a_word_split_in_pieces_is_joined(index: Index) -> None:
+    from emh_cli.rank import join_split_words
+    from emh_cli.textnorm import fold
+
+    toks, fixes = join_split_words(index, fold("what causes a medi a stinum mass"))
+    assert toks == ["what", "causes", "a", "mediastinum", "mass"]
+    assert [(f.original, f.replacement, f.kind) for f in fixes] == [
+        ("medi a stinum", "mediastinum", "joined")
+    ]
+    assert join_split_words(index, fold("myelo fibrosis"))[0] == ["myelofibrosis"]
+    # real words are left alone unless together they are a store word
+    assert join_split_words(index, fold("blood making"))[0] == ["blood", "making"]
+    assert join_split_words(index, fold("extra medullary"))[0] == ["extramedullary"]
+
+
+def test_is_it_accurate_asks_whether_a_statement_is_true(index: Index) -> None:
+    # "accurate" alone asks how good a test is, which the store never says
+    assert top(index, "is it accurate to say EMH can occur in normal immune responses") & {
+        "000_717d4dda9e782864.txt:5"
+    }
+    assert not ask(index, "how accurate is a fine needle biopsy for EMH").results
+
+
 def test_irradiation_is_radiation(index: Index) -> None:
     # the source: "... or as a result of bone marrow irradiation"
     assert top(index, "can radiation to the bone marrow cause EMH") & {
@@ -377,10 +400,10 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    # measured 2026-11-29 on sets a-n: 96.3%, 98.8%, 92.2%, 0.6% (README, "Evaluation")
-    assert emh["top1"] >= 0.955
-    assert emh["top3"] >= 0.985
-    assert emh["refusal"] >= 0.91
+    # measured 2026-11-29 on sets a-r: 97.2%, 98.6%, 91.4%, 0.8% (README, "Evaluation")
+    assert emh["top1"] >= 0.96
+    assert emh["top3"] >= 0.98
+    assert emh["refusal"] >= 0.90
     assert emh["false_refusal"] <= 0.01
     for baseline in ("wratio", "bm25"):
         assert emh["top1"] > table[baseline]["top1"]

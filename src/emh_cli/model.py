@@ -132,6 +132,7 @@ class Concept:
     role: str = "content"  # "content" | "subject" | "option" (of a multiple-choice quiz)
     aspect: bool = False  # a word from lexicon/keywords.txt: what the question is about
     task: bool = False  # a word of `tasks` in lexicon/words.toml ("treat") the question asks about
+    story: bool = False  # outside the question clause of a several-clause query
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@
                 answer); a known term it lacks counts less than an unknown one
      fields     the same, counting a question match above an answer match
      precision  share of the entry's question the query covers
-     intent     the question word matches (how/why/when/where ...)
+     intent     share of the question's kinds (how/why/where ...) the entry's question has
    Answers at or above the threshold are confident.
 """
 
@@ -49,6 +49,7 @@ class Weights(NamedTuple):
     intent: float = 0.15
     abbrev_share: float = 0.5  # words of an n-word abbreviation weigh (1/n) ** this each
     off_subject: float = 0.3  # rank lost by an entry that lacks a subject word the query names
+    lacks_task: float = 0.3  # rank lost by an entry that lacks the task the question asks for
     candidates: int = 300
     # An unknown word's weight grows with its rarity in general English:
     # rank 10**common_lo or more common -> common_floor, 10**common_hi or rarer -> 1.
@@ -139,6 +140,51 @@ def common_misspelling(index: Index, word: str) -> str | None:
     return _closest(word, index.common_near(word, budget), budget)
 
 
+def join_split_words(index: Index, toks: list[str]) -> tuple[list[str], list[Correction]]:
+    """`toks` with a store word that dictation or a stray space split in pieces
+    put back together ("myelo fibrosis", "medi a stinum", "hema to poesis").
+
+    Two to four pieces are joined when the result is a store word, or, when a
+    piece is no word at all, when it is one typo away from a store word. A
+    stop word may sit inside ("a", "to") but never starts or ends the run."""
+    an = index.analyzer
+    if len(toks) < 2:
+        return toks, []
+    runs = {
+        (i, size): an.spell("".join(run))
+        for size in (4, 3, 2)
+        for i in range(len(toks) - size + 1)
+        if (run := toks[i : i + size])[0] not in an.stop
+        and run[-1] not in an.stop
+        and all(t.isalpha() for t in run)
+    }
+    if not runs:
+        return toks, []
+    store = index.known_words([*toks, *runs.values()])
+    plain = store | set(index.common_rank(toks)) | an.stop
+    out: list[str] = []
+    fixes: list[Correction] = []
+    i = 0
+    while i < len(toks):
+        for size in (4, 3, 2):
+            joined = runs.get((i, size))
+            if joined is None:
+                continue
+            run = toks[i : i + size]
+            found = joined if joined in store else None
+            if found is None and len(joined) >= 8 and any(t not in plain for t in run):
+                found = correct_word(index, joined)
+            if found is not None:
+                fixes.append(Correction(" ".join(run), found, "joined"))
+                out.append(found)
+                i += size
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out, fixes
+
+
 _OPTION = re.compile(r"(?:^|(?<=\s))(?:\(([a-eA-E])\)|([a-eA-E])[).:])(?=\s)")
 
 
@@ -174,7 +220,8 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
         text = re.sub(rf"\b{abbr}\b", " ".join(exp), text)
         corrections.append(Correction(abbr, " ".join(exp), "abbreviation"))
     stem_text, options_text = split_options(text)
-    toks = fold(stem_text)[:MAX_QUERY_WORDS]
+    toks, joined = join_split_words(index, fold(stem_text)[:MAX_QUERY_WORDS])
+    corrections.extend(joined)
     option_toks = fold(options_text)[:MAX_QUERY_WORDS]
     intents = an.query_intents([an.spell(t) for t in toks])
     clause = an.focus_clause(stem_text)
@@ -293,9 +340,10 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             weight *= weights.focus
         elif role == "option":
             weight *= weights.option
-        task = role == "content" and term in an.tasks and (not focus or word in focus)
+        story = role == "content" and bool(focus) and word not in focus
+        task = role == "content" and term in an.tasks and not story
         concepts.append(
-            Concept(word, term, tuple(alts), weight, known, role, word in an.keywords, task)
+            Concept(word, term, tuple(alts), weight, known, role, word in an.keywords, task, story)
         )
 
     for fix in corrections:
@@ -349,17 +397,18 @@ class Features(NamedTuple):
 
     coverage: float  # matched weight / (weight, a known missing term at a discount)
     matched: float  # log(1 + matched weight in units of an unknown word)
-    unknown: float  # share of the query's weight the store does not know at all
+    unknown: float  # share of the query's weight the store does not know at all (not story)
     missing: float  # share of the query's weight the store knows but this entry lacks
     precision: float  # share of the entry's question terms the query covers
     fields: float  # matched weight found in the question rather than the answer
-    intent: float  # the question word (how/why/...) matches
+    intent: float  # share of the query's question kinds (how/why/where ...) the entry has
     subject: float  # the query names the store's subject or points at it ("it")
     dominant: float  # log(1 + the heaviest unknown word / matched weight)
     aspect: float  # 1 if the entry lacks a word of lexicon/keywords.txt the query has
     sharpest: float  # the weight of the rarest word that matched, in units of an unknown word
     off_subject: float  # 1 if the entry lacks a word of the store's subject the query names
     task: float  # 1 if the entry lacks what the question asks to be done ("treat")
+    story_unknown: float  # the same as `unknown`, for words outside the question clause
 
     def vector(self) -> tuple[float, ...]:
         return tuple(self)
@@ -373,7 +422,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.218, 3.737, 2.100, -2.282, -2.743, 4.327, -1.318, -0.040, 1.318, -1.218, -5.023, -0.277, -2.811, -2.025,
+    -2.772, 3.688, 2.061, -3.062, -3.119, 4.403, -1.559, -0.135, 1.286, -0.953, -4.929, -0.771, -2.763, -2.257, 1.375,
 )
 # fmt: on
 
@@ -411,7 +460,7 @@ def score_entry(
     q_all = item.qall
     a = item.aterms
     total = cov = fcov = den = unknown = missing = heaviest = 0.0
-    aspect = task = 0.0
+    aspect = task = story_unknown = 0.0
     sharpest = 0.0
     matched: set[str] = set()
     if factor_of is None:
@@ -446,7 +495,10 @@ def score_entry(
         fcov += c.weight * max(hq, weights.answer_field * ha)
         den += c.weight * (1.0 if (hit > 0 or not c.known) else weights.missing_known)
         if not c.known:
-            unknown += c.weight
+            if c.story:
+                story_unknown += c.weight
+            else:
+                unknown += c.weight
             heaviest = max(heaviest, c.weight)
         elif hit == 0:
             missing += c.weight
@@ -465,13 +517,14 @@ def score_entry(
         missing=missing / total,
         precision=precision,
         fields=fcov / cov,
-        intent=1.0 if plan.intents & item.intents else 0.0,
+        intent=len(plan.intents & item.intents) / len(plan.intents) if plan.intents else 0.0,
         subject=1.0 if plan.mentions_subject else 0.0,
         dominant=math.log1p(heaviest / cov),
         aspect=aspect,
         sharpest=sharpest / unit,
         off_subject=off_subject,
         task=task,
+        story_unknown=story_unknown / total,
     )
     r = (
         weights.coverage * feats.coverage
@@ -481,6 +534,8 @@ def score_entry(
     ) * feats.coverage
     if off_subject:
         r *= 1.0 - weights.off_subject  # about something else that shares a word
+    if task:
+        r *= 1.0 - weights.lacks_task  # "how is it treated": not an entry silent on treatment
     return Scored(item, r, feats, frozenset(matched))
 
 

@@ -129,7 +129,7 @@ def compile_lexicon(
         k = [t for t in norm(key) if t not in drop]
         v = [t for t in norm(value) if t not in drop]
         if len(k) >= 1 and v:
-            phrases[" ".join(stem(t) for t in k)] = v
+            phrases[" ".join(term(t) for t in k)] = v
             lex_words.update(k)
             lex_words.update(v)
     idioms = {" ".join(norm(key)): norm(value) for key, value in synonyms.get("idioms", {}).items()}
@@ -378,11 +378,12 @@ class Analyzer:
 
     def find_phrases(self, words: Sequence[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, replacement) for each phrase, longest match first, no overlap.
-        Phrases are matched on stems, so word forms need no listing."""
-        stems = [self._stem(w) for w in words]
+        Phrases are matched on terms, so word forms and the words of a synonym
+        group need no listing ("splenic enlargement" is "spleen enlargement")."""
+        terms = [self.term(w) for w in words]
         return [
             (i, j, rep)
-            for i, j, rep in _matches(stems, self.phrases, self.phrase_len, 1)
+            for i, j, rep in _matches(terms, self.phrases, self.phrase_len, 1)
             if j - i > 1 or rep != [words[i]]
         ]
 
