@@ -12,7 +12,7 @@ emh_cli.rank.CALIBRATION (--write does it). The fit is reported on the
 training sets and, for each set left out of --train, on that set: train on
 all sets but one to see how the calibration does on queries it has not seen.
 
-emh's shipped calibration: --train all --max-false SHIPPED_MAX_FALSE (0.008)
+emh's shipped calibration: --train all --max-false SHIPPED_MAX_FALSE (0.01)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from emh_cli.store import bundled_store_path  # noqa: E402
 
 # The bias rule of emh's shipped CALIBRATION (chosen by leave-one-set-out;
 # tests/test_ranking.py checks the shipped coefficients are this fit).
-SHIPPED_MAX_FALSE = 0.008
+SHIPPED_MAX_FALSE = 0.01
 
 
 def samples(which: str) -> list[tuple[tuple[float, ...], int, bool]]:

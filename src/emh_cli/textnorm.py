@@ -350,6 +350,10 @@ class Analyzer:
         drop = self._drop
         return [w for w in words if (len(w) > 1 or w.isdigit()) and w not in drop]
 
+    def is_keyword(self, word: str) -> bool:
+        """A word of lexicon/keywords.txt, or its plural ("infections")."""
+        return word in self.keywords or (word.endswith("s") and word[:-1] in self.keywords)
+
     def focus_clause(self, text: str) -> str | None:
         """The clause of a several-clause query that is the question itself, if
         any: the last one that starts with a question word (or a command such as
