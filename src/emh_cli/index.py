@@ -33,7 +33,9 @@ from emh_cli.textnorm import (
     read_common_words,
 )
 
-INDEX_FORMAT = 3
+# Part of every index's fingerprint: raise it when the way a text becomes terms
+# changes (4: phrases matched on synonym terms), so old indexes are rebuilt.
+INDEX_FORMAT = 4
 ENV_CACHE = "EMH_CACHE_DIR"
 # Per-term lookups and decoded entries an Index keeps (its database never
 # changes under it); past this many of a kind, that memo starts afresh.
