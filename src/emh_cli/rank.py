@@ -422,7 +422,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -2.913, 3.655, 1.892, -2.939, -3.097, 3.799, -1.239, -0.062, 1.400, -0.790, -4.651, -0.745, -2.579, -3.140, 1.567,
+    -3.164, 3.681, 1.955, -2.932, -3.107, 3.801, -1.163, -0.040, 1.408, -0.781, -4.874, -0.814, -2.584, -3.144, 1.624,
 )
 # fmt: on
 
