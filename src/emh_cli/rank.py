@@ -422,7 +422,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.164, 3.681, 1.955, -2.932, -3.107, 3.801, -1.163, -0.040, 1.408, -0.781, -4.874, -0.814, -2.584, -3.144, 1.624,
+    -3.402, 3.945, 2.173, -3.166, -3.401, 3.758, -1.122, -0.016, 1.447, -0.595, -4.858, -0.881, -2.612, -3.204, 1.680,
 )
 # fmt: on
 
