@@ -422,7 +422,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.402, 3.945, 2.173, -3.166, -3.401, 3.758, -1.122, -0.016, 1.447, -0.595, -4.858, -0.881, -2.612, -3.204, 1.680,
+    -3.583, 4.031, 2.145, -3.321, -3.383, 3.672, -1.057, -0.013, 1.492, -0.670, -4.835, -0.800, -2.636, -3.206, 1.651,
 )
 # fmt: on
 
