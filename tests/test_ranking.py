@@ -154,6 +154,11 @@ def test_sound_key() -> None:
     assert sound_key("splenectomy") != sound_key("splenomegaly")
 
 
+def test_a_slip_in_a_variant_spelling_is_corrected_to_it(index: Index) -> None:
+    plan = plan_query(index, "hemopoeisis")  # a slip in "hemopoiesis"
+    assert [c.text for c in plan.concepts] == ["hematopoiesis"]
+
+
 def test_a_prefix_before_a_store_word_is_read_as_that_word(index: Index) -> None:
     plan = plan_query(index, "does hypertransfusion reduce emh")
     assert ("hypertransfusion", "transfusion", "prefix") in {

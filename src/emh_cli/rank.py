@@ -272,6 +272,8 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
                 fixed.append(w)
                 continue
             c = correct_word(index, w)
+            if c is not None:
+                c = an.spell(c)  # a variant spelling corrected to is read as the store's
             base = None if c is not None else without_prefix(index, w)
             if base is not None:
                 corrections.append(Correction(w, base, "prefix"))
@@ -422,7 +424,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.583, 4.031, 2.145, -3.321, -3.383, 3.672, -1.057, -0.013, 1.492, -0.670, -4.835, -0.800, -2.636, -3.206, 1.651,
+    -3.533, 4.000, 2.155, -3.331, -3.382, 3.713, -1.122, -0.005, 1.478, -0.735, -4.838, -0.817, -2.621, -3.208, 1.677,
 )
 # fmt: on
 

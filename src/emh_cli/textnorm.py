@@ -157,6 +157,8 @@ def compile_lexicon(
         lex_words.update(t for a in spec.get("aliases", []) for t in norm(a))
     for exp in abbrev.values():
         lex_words.update(exp)
+    # a slip in a listed variant spelling ("hemopoeisis") is corrected to it
+    lex_words.update(k.casefold() for k in spelling.get("words", {}) if len(k) >= 8)
     lex_words.update(abbrev)
     lex_words -= drop
     return {
