@@ -424,7 +424,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.533, 4.000, 2.155, -3.331, -3.382, 3.713, -1.122, -0.005, 1.478, -0.735, -4.838, -0.817, -2.621, -3.208, 1.677,
+    -3.801, 4.133, 2.357, -3.362, -3.521, 3.780, -0.995, 0.043, 1.498, -0.665, -4.902, -1.011, -2.515, -3.260, 1.640,
 )
 # fmt: on
 
