@@ -56,7 +56,7 @@ def load_queries(which: str) -> list[dict[str, object]]:
     return out
 
 
-SET_LETTERS = "abcdefghijklmnopqrstuvwx"
+SET_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def _set_names(which: str) -> list[str]:

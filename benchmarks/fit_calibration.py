@@ -12,7 +12,7 @@ emh_cli.rank.CALIBRATION (--write does it). The fit is reported on the
 training sets and, for each set left out of --train, on that set: train on
 all sets but one to see how the calibration does on queries it has not seen.
 
-emh's shipped calibration: --train all --max-false SHIPPED_MAX_FALSE (0.01)
+emh's shipped calibration: --train all --max-false SHIPPED_MAX_FALSE (0.005)
 """
 
 from __future__ import annotations
@@ -33,9 +33,11 @@ from emh_cli.index import open_index  # noqa: E402
 from emh_cli.rank import plan_query, rank  # noqa: E402
 from emh_cli.store import bundled_store_path  # noqa: E402
 
-# The bias rule of emh's shipped CALIBRATION (chosen by leave-one-set-out;
-# tests/test_ranking.py checks the shipped coefficients are this fit).
-SHIPPED_MAX_FALSE = 0.01
+# The bias rule of emh's shipped CALIBRATION: the largest share of refused
+# answerable queries at which the labelled sets keep their top-3 at 99%
+# (leave-one-set-out then still refuses over 90% of the unanswerable ones);
+# tests/test_ranking.py checks the shipped coefficients are this fit.
+SHIPPED_MAX_FALSE = 0.005
 
 
 def samples(which: str) -> list[tuple[tuple[float, ...], int, bool]]:

@@ -324,6 +324,8 @@ def test_both_treatment_answers_come_first(index: Index) -> None:
             {"000_717d4dda9e782864.txt:5", "004_df62d6605becf123.txt:3"},
         ),
         ("what does extramedullary mean", {"000_717d4dda9e782864.txt:17"}),
+        # "benign" asks the cancer question the other way round
+        ("is EMH benign", {"000_717d4dda9e782864.txt:25", "004_df62d6605becf123.txt:10"}),
     ],
 )
 def test_right_answer_first(index: Index, query: str, expected: set[str]) -> None:
@@ -414,11 +416,11 @@ def test_quality_floor_on_the_eval_sets() -> None:
         sys.path.pop(0)
     table = evaluate(load_queries("all"), bundled_store_path())
     emh = table["emh"]
-    # measured 2026-11-29 on sets a-x: 97.4%, 98.6%, 92.7%, 1.0% (README, "Evaluation")
-    assert emh["top1"] >= 0.96
-    assert emh["top3"] >= 0.98
+    # measured 2026-11-29 on sets a-z: 97.8%, 99.0%, 91.9%, 0.5% (README, "Evaluation")
+    assert emh["top1"] >= 0.97
+    assert emh["top3"] >= 0.985
     assert emh["refusal"] >= 0.90
-    assert emh["false_refusal"] <= 0.015
+    assert emh["false_refusal"] <= 0.01
     for baseline in ("wratio", "bm25"):
         assert emh["top1"] > table[baseline]["top1"]
         assert emh["top3"] > table[baseline]["top3"]
@@ -426,7 +428,7 @@ def test_quality_floor_on_the_eval_sets() -> None:
 
 
 def test_shipped_calibration_is_a_fresh_fit() -> None:
-    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.01`
+    """CALIBRATION is what `fit_calibration.py --train all --max-false 0.005`
     (SHIPPED_MAX_FALSE) gives now: a lexicon or feature change without a refit fails here."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
