@@ -117,6 +117,14 @@ def test_ask_british_spelling_is_corrected_and_shown(cli: Invoke) -> None:
     assert any(THAL.search(r["question"] + (r["answer"] or "")) for r in out["results"])
 
 
+def test_ask_a_split_word_is_joined_and_shown(cli: Invoke) -> None:
+    out = ok_json(cli("ask", "what causes a medi a stinum mass", "--json", "--explain"))
+    assert isinstance(out, dict) and out["corrected"] is True
+    assert {"from": "medi a stinum", "to": "mediastinum", "kind": "joined"} in out["explain"][
+        "corrections"
+    ]
+
+
 def test_ask_no_confident_answer(cli: Invoke) -> None:
     r = cli("ask", "xylophone zebra")
     assert r.exit_code == 1

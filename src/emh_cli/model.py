@@ -111,7 +111,7 @@ class Correction:
 
     original: str
     replacement: str
-    kind: str  # "spelling" | "typo" | "abbreviation" | "phrase" | "prefix"
+    kind: str  # "spelling" | "typo" | "abbreviation" | "phrase" | "prefix" | "joined"
 
     def to_json(self) -> dict[str, str]:
         return {"from": self.original, "to": self.replacement, "kind": self.kind}
@@ -151,7 +151,7 @@ class QueryPlan:
 
     @property
     def corrected(self) -> bool:
-        return any(c.kind in ("typo", "spelling", "prefix") for c in self.corrections)
+        return any(c.kind in ("typo", "spelling", "prefix", "joined") for c in self.corrections)
 
 
 @dataclass(frozen=True)
