@@ -424,7 +424,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.518, 4.258, 2.457, -3.464, -3.698, 3.783, -0.950, 0.074, 1.537, -0.640, -4.905, -1.118, -2.574, -3.314, 1.648,
+    -3.468, 4.247, 2.426, -3.437, -3.657, 3.797, -0.962, 0.061, 1.508, -0.665, -4.902, -1.102, -2.571, -3.323, 1.644,
 )
 # fmt: on
 
