@@ -228,12 +228,11 @@ def test_asking_which_cells_finds_the_cell_lines(index: Index) -> None:
     }
 
 
-def test_a_short_word_the_store_lacks_is_not_read_as_a_misspelling() -> None:
+def test_a_short_word_the_store_lacks_is_not_read_as_a_misspelling(index: Index) -> None:
     from emh_cli.rank import common_misspelling
 
-    ix = open_index(bundled_store_path())
-    assert common_misspelling(ix, "docters") == "doctors"
-    assert common_misspelling(ix, "yolk") is None  # not "folk"
+    assert common_misspelling(index, "docters") == "doctors"
+    assert common_misspelling(index, "yolk") is None  # not "folk"
 
 
 def test_a_word_split_in_pieces_is_joined(index: Index) -> None:
