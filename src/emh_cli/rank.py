@@ -424,7 +424,7 @@ class Features(NamedTuple):
 # unanswerable queries per wrongly refused answerable one than the plain fit.
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.468, 4.247, 2.426, -3.437, -3.657, 3.797, -0.962, 0.061, 1.508, -0.665, -4.902, -1.102, -2.571, -3.323, 1.644,
+    -3.475, 4.257, 2.420, -3.478, -3.636, 3.782, -0.957, 0.057, 1.513, -0.640, -4.892, -1.108, -2.571, -3.320, 1.646,
 )
 # fmt: on
 
