@@ -265,7 +265,7 @@ def test_very_long_lines(cli: Invoke, make_store: StoreMaker) -> None:
     (first, second) = entries_of(cli, store)
     assert first["question"] == q and first["answer"] == a
     assert second["answer"] == "Short answer."
-    r = cli("--data", str(store), "ask", "short one", "--json")
+    r = cli("--data", str(store), "ask", "what is long", "--json")
     assert r.exit_code in (0, 1)
     r = cli("--data", str(store), "list")
     assert r.exit_code == 0
