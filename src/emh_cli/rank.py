@@ -420,8 +420,7 @@ class Features(NamedTuple):
 # Fitted by `benchmarks/fit_calibration.py --train all --max-false 0.005 --write`
 # on the labelled query sets: a logistic regression (answerable or not) whose
 # bias is then moved so that at most 0.5% of the answerable queries score below
-# the threshold of 50. Held out one set at a time, this bias rule refused more
-# unanswerable queries per wrongly refused answerable one than the plain fit.
+# the threshold of 50 (why 0.5%: fit_calibration.SHIPPED_MAX_FALSE).
 # fmt: off
 CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
     -3.475, 4.257, 2.420, -3.478, -3.636, 3.782, -0.957, 0.057, 1.513, -0.640, -4.892, -1.108, -2.571, -3.320, 1.646,

@@ -132,14 +132,21 @@ def compile_lexicon(
             phrases[" ".join(term(t) for t in k)] = v
             lex_words.update(k)
             lex_words.update(v)
-    idioms = {" ".join(norm(key)): norm(value) for key, value in synonyms.get("idioms", {}).items()}
+    # A query's abbreviations are spelled out before idioms are read, so an
+    # idiom's are too ("ct report" matches "computed tomography report").
+    idioms = {
+        " ".join(t for w in norm(key) for t in abbrev.get(w, [w])): norm(value)
+        for key, value in synonyms.get("idioms", {}).items()
+    }
+
+    def key_term(word: str) -> str:
+        return term(spell(word.casefold()))
 
     def links(section: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for key, values in synonyms.get(section, {}).items():
-            head = term(spell(key.casefold()))
             for v in values:
-                out.setdefault(head, []).extend(term(t) for t in norm(v) if t not in drop)
+                out.setdefault(key_term(key), []).extend(term(t) for t in norm(v) if t not in drop)
         return {k: sorted(set(v) - {k}) for k, v in sorted(out.items())}
 
     intents: dict[str, list[str]] = {
@@ -175,7 +182,9 @@ def compile_lexicon(
             {t for w in words.get("question_starters", []) for t in norm(w)}
         ),
         "joiners": sorted({t for w in words.get("joiners", []) for t in norm(w)}),
-        "word_prefixes": sorted({p.casefold() for p in words.get("prefixes", [])}, key=len)[::-1],
+        "word_prefixes": sorted(
+            {p.casefold() for p in words.get("prefixes", [])}, key=lambda p: (-len(p), p)
+        ),  # longest first; the same order every run
         "spell_words": spell.words,
         "spell_prefixes": spell.prefixes,
         "spell_suffixes": spell.suffixes,
@@ -188,7 +197,7 @@ def compile_lexicon(
         "kinds": links("kinds"),
         "topics": topic_list,
         "words": sorted(lex_words),
-        "tasks": sorted({term(spell(w.casefold())) for w in words.get("tasks", [])}),
+        "tasks": sorted({key_term(w) for w in words.get("tasks", [])}),
         "keywords": sorted(
             {t for w in _read_stopwords(LEXICON_DIR / "keywords.txt") for t in norm(w)}
         ),
