@@ -91,8 +91,9 @@ def build_store_at(
     folder: Path, docs: Mapping[str, str | bytes], *, name: str = "store.json"
 ) -> Path:
     """Write `docs` (document name -> text or bytes) into `folder` and build a store there."""
+    from support import bundled_vocabulary
+
     from emh_cli.build import build, read_sources, write_atomic
-    from emh_cli.textnorm import Analyzer, load_lexicon
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -100,7 +101,7 @@ def build_store_at(
         p = folder / doc_name
         p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         paths.append(p)
-    result = build(read_sources(paths), Analyzer(load_lexicon()))
+    result = build(read_sources(paths), bundled_vocabulary())
     out = folder / name
     write_atomic(out, result.serialize())
     return out

@@ -14,6 +14,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_LEXICON = ROOT / "data" / "sources" / "lexicon"
+
+
+def bundled_vocabulary() -> dict[str, Any]:
+    """The vocabulary of the bundled store's lexicon folder."""
+    from emh_cli.vocabulary import read_vocabulary
+
+    return read_vocabulary(BUNDLED_LEXICON)
+
+
 TESTS = ROOT / "tests"
 FIXTURES = TESTS / "fixtures"
 GOLDEN = TESTS / "golden"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support import DOC_A, DOC_B, FAQ, FIXTURES, REAL_SOURCES, real_source_qas
+from support import DOC_A, DOC_B, FAQ, FIXTURES, REAL_SOURCES, bundled_vocabulary, real_source_qas
 
 from emh_cli import build as build_mod
 from emh_cli.build import BuildResult, assign_topics, build, read_sources, write_atomic
@@ -18,12 +19,17 @@ from emh_cli.textnorm import Analyzer, load_lexicon
 
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
-    return Analyzer(load_lexicon())
+    return Analyzer(load_lexicon(bundled_vocabulary()))
 
 
 @pytest.fixture(scope="module")
-def real(analyzer: Analyzer) -> BuildResult:
-    return build(read_sources(REAL_SOURCES), analyzer)
+def vocab() -> dict[str, Any]:
+    return bundled_vocabulary()
+
+
+@pytest.fixture(scope="module")
+def real(vocab: dict[str, Any]) -> BuildResult:
+    return build(read_sources(REAL_SOURCES), vocab)
 
 
 def by_question(entries: tuple[Entry, ...], question: str) -> list[Entry]:
@@ -126,8 +132,8 @@ def test_documents_record_lines_questions_and_hash(real: BuildResult) -> None:
 # -- merging rules on synthetic documents -------------------------------------------
 
 
-def test_merge_fixtures(analyzer: Analyzer) -> None:
-    res = build(read_sources([FIXTURES / "merge_a.txt", FIXTURES / "merge_b.txt"]), analyzer)
+def test_merge_fixtures(vocab: dict[str, Any]) -> None:
+    res = build(read_sources([FIXTURES / "merge_a.txt", FIXTURES / "merge_b.txt"]), vocab)
     shared = [e for e in res.entries if e.answer == "Shared answer text."]
     assert len(shared) == 1
     (e,) = shared
@@ -151,8 +157,8 @@ def test_merge_fixtures(analyzer: Analyzer) -> None:
     assert len(res.entries) == 3
 
 
-def test_unanswered_duplicates_are_not_merged(analyzer: Analyzer) -> None:
-    res = build([("a.txt", b"Why?\n"), ("b.txt", b"Why?\nBecause.\nWhy?\n")], analyzer)
+def test_unanswered_duplicates_are_not_merged(vocab: dict[str, Any]) -> None:
+    res = build([("a.txt", b"Why?\n"), ("b.txt", b"Why?\nBecause.\nWhy?\n")], vocab)
     assert [(e.question, e.answer) for e in res.entries] == [
         ("Why?", None),
         ("Why?", "Because."),
@@ -160,8 +166,8 @@ def test_unanswered_duplicates_are_not_merged(analyzer: Analyzer) -> None:
     ]
 
 
-def test_merge_of_truncated_answers_keeps_flag(analyzer: Analyzer) -> None:
-    res = build([("a.txt", "One?\nCut …\nTwo?\nCut …\n".encode())], analyzer)
+def test_merge_of_truncated_answers_keeps_flag(vocab: dict[str, Any]) -> None:
+    res = build([("a.txt", "One?\nCut …\nTwo?\nCut …\n".encode())], vocab)
     (e,) = res.entries
     assert set(e.flags) == {"truncated", "merged"}
 
@@ -175,9 +181,9 @@ def test_topics_are_assigned_from_any_spelling(analyzer: Analyzer) -> None:
 # -- errors -------------------------------------------------------------------------
 
 
-def test_no_sources(analyzer: Analyzer) -> None:
+def test_no_sources(vocab: dict[str, Any]) -> None:
     with pytest.raises(SourceError, match="no source documents given"):
-        build([], analyzer)
+        build([], vocab)
 
 
 @pytest.mark.parametrize(
@@ -188,9 +194,9 @@ def test_no_sources(analyzer: Analyzer) -> None:
         (b"\n \n\t\n", "e.txt:1: document has no question (a line ending in '?')"),
     ],
 )
-def test_documents_without_questions(analyzer: Analyzer, data: bytes, message: str) -> None:
+def test_documents_without_questions(vocab: dict[str, Any], data: bytes, message: str) -> None:
     with pytest.raises(SourceError) as e:
-        build([("e.txt", data)], analyzer)
+        build([("e.txt", data)], vocab)
     assert str(e.value) == message
 
 
@@ -209,11 +215,11 @@ def test_read_sources_errors(tmp_path: Path) -> None:
 # -- determinism ----------------------------------------------------------------------
 
 
-def test_build_is_deterministic_and_order_independent(analyzer: Analyzer) -> None:
+def test_build_is_deterministic_and_order_independent(vocab: dict[str, Any]) -> None:
     srcs = read_sources(REAL_SOURCES)
-    one = build(srcs, analyzer).serialize()
-    two = build(srcs, analyzer).serialize()
-    rev = build(list(reversed(srcs)), Analyzer(load_lexicon())).serialize()
+    one = build(srcs, vocab).serialize()
+    two = build(srcs, vocab).serialize()
+    rev = build(list(reversed(srcs)), bundled_vocabulary()).serialize()
     assert one == two == rev
 
 
@@ -230,7 +236,7 @@ def test_serialized_store_is_pretty_utf8_json(real: BuildResult) -> None:
     assert "…".encode() in data  # not \u2026
     obj = json.loads(data)
     assert obj["schema_version"] == 1
-    assert set(obj) == {"schema_version", "documents", "entries"}
+    assert set(obj) == {"schema_version", "documents", "vocabulary", "entries"}
 
 
 # -- atomic write ---------------------------------------------------------------------

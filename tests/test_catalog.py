@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support import DOC_A, DOC_B, FAQ
+from support import DOC_A, DOC_B, FAQ, bundled_vocabulary
 
 from emh_cli import catalog
 from emh_cli.errors import UsageError
@@ -14,7 +14,7 @@ from emh_cli.textnorm import Analyzer, load_lexicon
 
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
-    return Analyzer(load_lexicon())
+    return Analyzer(load_lexicon(bundled_vocabulary()))
 
 
 @pytest.fixture(scope="module")

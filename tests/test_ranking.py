@@ -99,11 +99,13 @@ def test_no_phrase_shrinks_to_one_word_without_its_stop_words() -> None:
     in [idioms], which are matched before stop words are dropped."""
     import tomllib
 
-    from emh_cli.textnorm import LEXICON_DIR, fold, load_lexicon
+    from support import BUNDLED_LEXICON, bundled_vocabulary
 
-    lexicon = load_lexicon()
+    from emh_cli.textnorm import fold, load_lexicon
+
+    lexicon = load_lexicon(bundled_vocabulary())
     drop = set(lexicon["stop"]) | set(lexicon["pronouns"])
-    with (LEXICON_DIR / "synonyms.toml").open("rb") as f:
+    with (BUNDLED_LEXICON / "synonyms.toml").open("rb") as f:
         phrases = tomllib.load(f)["phrases"]
     shrunk = [k for k in phrases if len([t for t in fold(k) if t not in drop]) < 2]
     assert shrunk == []

@@ -9,11 +9,12 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from emh_cli.errors import SourceError, StoreError
+from emh_cli.learn import complete_vocabulary
 from emh_cli.model import (
     FLAG_MERGED,
     FLAG_OFF_TOPIC,
@@ -26,7 +27,7 @@ from emh_cli.model import (
     Source,
 )
 from emh_cli.parse import ParsedDocument, decode_source, parse_document
-from emh_cli.textnorm import Analyzer
+from emh_cli.textnorm import Analyzer, load_lexicon
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class BuildResult:
     documents: tuple[Document, ...]
     entries: tuple[Entry, ...]
     diagnostics: tuple[Diagnostic, ...]
+    vocabulary: dict[str, Any] = field(default_factory=dict)
+    # compiled from `vocabulary` (for indexing the new store); not written
+    analyzer: Analyzer | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         fields = self._fields()
@@ -45,6 +49,7 @@ class BuildResult:
         return {
             "schema_version": SCHEMA_VERSION,
             "documents": [d.to_json() for d in self.documents],
+            "vocabulary": self.vocabulary,
             "entries": (e.to_json() for e in self.entries),
         }
 
@@ -112,9 +117,25 @@ def read_sources(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[str, byt
     return out
 
 
-def build(sources: Sequence[tuple[str, bytes]], analyzer: Analyzer) -> BuildResult:
+LEXICON_FOLDER = "lexicon"
+
+
+def lexicon_folder(paths: Sequence[str | os.PathLike[str]]) -> Path | None:
+    """The folder named `lexicon` beside the documents, when they share one folder."""
+    folders = {Path(p).parent for p in paths}
+    if len(folders) != 1:
+        return None
+    folder = folders.pop() / LEXICON_FOLDER
+    return folder if folder.is_dir() else None
+
+
+def build(
+    sources: Sequence[tuple[str, bytes]], vocabulary: dict[str, Any] | None = None
+) -> BuildResult:
     """Parse, merge and flag. Documents are taken in name order, so the result
-    does not depend on the order they were given in."""
+    does not depend on the order they were given in. The store's vocabulary
+    is `vocabulary` (a lexicon folder's, see emh_cli.vocabulary) with what the
+    documents teach added (emh_cli.learn)."""
     if not sources:
         raise SourceError("no source documents given")
     # A build makes ~10 long-lived objects per pair and no reference cycles: the
@@ -131,7 +152,13 @@ def build(sources: Sequence[tuple[str, bytes]], analyzer: Analyzer) -> BuildResu
                 what = "is empty" if not doc.lines else "has no question (a line ending in '?')"
                 raise SourceError(f"{where}: document {what}")
             parsed.append((doc, hashlib.sha256(data).hexdigest()))
-        return _merge(parsed, analyzer)
+        answered = [qa for doc, _ in parsed for qa in doc.items if qa.answer is not None]
+        vocab = complete_vocabulary(
+            [[qa.question] for qa in answered],
+            [str(qa.answer) for qa in answered],
+            vocabulary or {},
+        )
+        return _merge(parsed, Analyzer(load_lexicon(vocab)), vocab)
     finally:
         if collecting:
             gc.enable()
@@ -145,7 +172,9 @@ class _Draft:
     truncated: bool
 
 
-def _merge(parsed: list[tuple[ParsedDocument, str]], analyzer: Analyzer) -> BuildResult:
+def _merge(
+    parsed: list[tuple[ParsedDocument, str]], analyzer: Analyzer, vocabulary: dict[str, Any]
+) -> BuildResult:
     diags: list[Diagnostic] = []
     drafts: list[_Draft] = []
     by_answer: dict[str, int] = {}
@@ -230,7 +259,7 @@ def _merge(parsed: list[tuple[ParsedDocument, str]], analyzer: Analyzer) -> Buil
     documents = tuple(Document(doc.name, doc.lines, len(doc.items), sha) for doc, sha in parsed)
     order = {doc.name: i for i, (doc, _) in enumerate(parsed)}
     diags.sort(key=lambda d: (order.get(d.document, -1), d.line or 0))
-    return BuildResult(documents, tuple(entries), tuple(diags))
+    return BuildResult(documents, tuple(entries), tuple(diags), vocabulary, analyzer)
 
 
 def assign_topics(analyzer: Analyzer, texts: Sequence[str]) -> list[str]:

@@ -337,7 +337,10 @@ def sources(json_: JsonOpt = False) -> None:
 @app.command(
     epilog="\b\nExit status: 0 built, 2 usage, source or write error (the output is then untouched).",
     help="Build a store from source documents (a question is a line ending in '?', "
-    "its answer the lines after it). Warnings go to stderr as document:line: message.\n\n"
+    "its answer the lines after it). Warnings go to stderr as document:line: message. "
+    "The store's vocabulary (subject, abbreviations, synonyms, topics) comes from a "
+    "folder named 'lexicon' beside the documents, or --lexicon DIR, and from what the "
+    "documents define.\n\n"
     "\b\nExamples:\n"
     "  emh build data/sources/*.txt --output data/faq.json\n"
     '  emh build my-faq.txt -o my.json && emh --data my.json ask "..."',
@@ -355,15 +358,28 @@ def build(
             "--output", "-o", metavar="PATH", help="Where to write the store.", show_default=False
         ),
     ],
+    lexicon: Annotated[
+        Path | None,
+        typer.Option(
+            "--lexicon",
+            metavar="DIR",
+            help="Folder of the store's vocabulary files (default: 'lexicon' beside the "
+            "documents, if there is one).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings.")] = False,
 ) -> None:
     from emh_cli.build import build as build_store
-    from emh_cli.build import read_sources, write_atomic
+    from emh_cli.build import lexicon_folder, read_sources, write_atomic
     from emh_cli.index import prime_cache
-    from emh_cli.textnorm import Analyzer, load_lexicon
+    from emh_cli.vocabulary import read_vocabulary
 
-    analyzer = Analyzer(load_lexicon())
-    result = build_store(read_sources(sources), analyzer)
+    folder = lexicon if lexicon is not None else lexicon_folder(sources)
+    vocabulary = read_vocabulary(folder) if folder is not None else {}
+    result = build_store(read_sources(sources), vocabulary)
+    analyzer = result.analyzer
+    assert analyzer is not None
     write_atomic(output, result.serialize())
     if not quiet:
         from emh_cli.output import sanitize

@@ -33,4 +33,4 @@ class NothingToSearch(EmhError):
 
 
 class LexiconError(EmhError):
-    """A file of the lexicon (emh_cli/lexicon/) is missing or malformed."""
+    """A lexicon file or a store's vocabulary is missing or malformed."""

@@ -34,8 +34,8 @@ from emh_cli.textnorm import (
 )
 
 # Part of every index's fingerprint: raise it when the way a text becomes terms
-# changes (4: phrases matched on synonym terms), so old indexes are rebuilt.
-INDEX_FORMAT = 4
+# changes (5: the field's vocabulary comes from the store), so old indexes are rebuilt.
+INDEX_FORMAT = 5
 ENV_CACHE = "EMH_CACHE_DIR"
 # Per-term lookups and decoded entries an Index keeps (its database never
 # changes under it); past this many of a kind, that memo starts afresh.
@@ -183,7 +183,7 @@ def write_index(
     conn: sqlite3.Connection, store: Store, fingerprint: str, analyzer: Analyzer | None = None
 ) -> None:
     """Fill an empty SQLite database with the index of `store`."""
-    lexicon = analyzer.lexicon if analyzer else load_lexicon()
+    lexicon = analyzer.lexicon if analyzer else load_lexicon(store.vocabulary)
     an = analyzer or Analyzer(lexicon)
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
@@ -441,7 +441,8 @@ class Index:
 def prime_cache(path: Path, built: Any, analyzer: Analyzer) -> None:
     """After `emh build`: index the new store now, so its first query is fast.
 
-    `built` is a `BuildResult`. A cache that cannot be written is skipped."""
-    store = Store(str(path), tuple(built.entries), tuple(built.documents))
+    `built` is a `BuildResult`, `analyzer` compiled from its vocabulary. A
+    cache that cannot be written is skipped."""
+    store = Store(str(path), tuple(built.entries), tuple(built.documents), built.vocabulary)
     with contextlib.suppress(StoreError):
         _write_cache(store, _fingerprint(path), _cache_file(path), analyzer)

@@ -103,6 +103,8 @@ class Store:
     path: str
     entries: tuple[Entry, ...]
     documents: tuple[Document, ...] = ()
+    # the store's field knowledge (emh_cli.vocabulary); {} for everyday English only
+    vocabulary: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

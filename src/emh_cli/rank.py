@@ -361,7 +361,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     if not concepts:
         raise NothingToSearch("nothing to search for: the query has no searchable words")
     searched = " ".join(c.text for c in concepts if c.role == "content")
-    if pronoun:
+    if pronoun and an.subject:
         searched = (searched + " [" + " ".join(an.subject) + "]").strip()
     named = frozenset(subject_terms) & set(terms)
     return QueryPlan(

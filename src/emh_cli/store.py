@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from emh_cli.errors import StoreError
+from emh_cli.errors import LexiconError, StoreError
 from emh_cli.model import SCHEMA_VERSION, Document, Entry, Source, Store
+from emh_cli.vocabulary import check_vocabulary
 
 ENV_DATA = "EMH_DATA"
 
@@ -199,4 +200,8 @@ def validate_store(path: Path, obj: Any) -> Store:
                 eid, question, tuple(questions), answer, tuple(topics), tuple(flags), tuple(sources)
             )
         )
-    return Store(str(path), tuple(entries), tuple(documents))
+    try:
+        vocabulary = check_vocabulary(obj.get("vocabulary", {}), "vocabulary")
+    except LexiconError as e:
+        raise StoreError(f"{path}: {e}") from None
+    return Store(str(path), tuple(entries), tuple(documents), vocabulary)

@@ -1,9 +1,9 @@
 """Text normalisation shared by documents and queries.
 
-The lexicon (spelling variants, abbreviations, synonyms, stop words, topics) is
-read from the TOML and text files in `emh_cli/lexicon/` and compiled into one
-JSON-able dict, which the index caches so that a query never re-reads or
-re-stems the lexicon. `Analyzer` turns text into canonical terms:
+The lexicon is everyday English (`emh_cli/lexicon/`) with the store's own
+vocabulary (abbreviations, synonyms, topics, ...; see `emh_cli.vocabulary`)
+laid over it, compiled into one JSON-able dict, which the index caches so that
+a query never re-reads or re-stems it. `Analyzer` turns text into canonical terms:
 
     fold (Unicode, case, accents, punctuation) -> British-to-American spelling
     -> abbreviations -> stop words out -> phrases -> Porter2 stem -> synonym group
@@ -18,17 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from emh_cli.errors import LexiconError
+from emh_cli.vocabulary import merge_vocabularies, read_vocabulary, read_word_list
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 LEXICON_FILES = (
-    "abbreviations.toml",
     "common_words.txt",
     "keywords.txt",
     "spelling.toml",
     "stopwords.txt",
-    "synonyms.toml",
-    "topics.toml",
     "words.toml",
 )
 
@@ -46,55 +43,27 @@ def fold(text: str) -> list[str]:
 
 def read_common_words() -> list[str]:
     """Common English words, most frequent first (lexicon/common_words.txt)."""
-    return _read_stopwords(LEXICON_DIR / "common_words.txt")
+    return read_word_list(LEXICON_DIR / "common_words.txt")
 
 
-def _read_stopwords(path: Path) -> list[str]:
-    words: list[str] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise LexiconError(f"{path}: broken lexicon file ({e})") from None
-    for line in text.splitlines():
-        words.extend(line.split("#", 1)[0].split())
-    return words
+def english_vocabulary() -> dict[str, Any]:
+    """The engine's own vocabulary: everyday English, no field (lexicon/)."""
+    return read_vocabulary(LEXICON_DIR)
 
 
-def load_lexicon() -> dict[str, Any]:
-    """Read and compile the lexicon files into a JSON-able dict."""
-    import tomllib
-
-    def toml(name: str) -> dict[str, Any]:
-        try:
-            with (LEXICON_DIR / name).open("rb") as f:
-                return tomllib.load(f)
-        except (OSError, tomllib.TOMLDecodeError) as e:
-            raise LexiconError(f"{LEXICON_DIR / name}: broken lexicon file ({e})") from None
-
-    abbreviations = toml("abbreviations.toml")
-    return compile_lexicon(
-        abbreviations=abbreviations.get("abbreviations", {}),
-        cased=abbreviations.get("cased", {}),
-        spelling=toml("spelling.toml"),
-        stopwords=_read_stopwords(LEXICON_DIR / "stopwords.txt"),
-        synonyms=toml("synonyms.toml"),
-        topics=toml("topics.toml").get("topics", {}),
-        words=toml("words.toml"),
-    )
+def load_lexicon(vocabulary: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Compile everyday English with a store's `vocabulary` laid over it."""
+    return compile_lexicon(merge_vocabularies(english_vocabulary(), vocabulary or {}))
 
 
-def compile_lexicon(
-    *,
-    abbreviations: dict[str, str],
-    spelling: dict[str, Any],
-    cased: dict[str, str] | None = None,
-    stopwords: Sequence[str],
-    synonyms: dict[str, Any],
-    topics: dict[str, Any],
-    words: dict[str, Any],
-) -> dict[str, Any]:
-    """Compile raw lexicon tables; stems are computed here, once."""
+def compile_lexicon(vocab: dict[str, Any]) -> dict[str, Any]:
+    """Compile a (merged) vocabulary into a JSON-able dict; stems are computed
+    here, once."""
     stem = _stemmer()
+    spelling: dict[str, Any] = vocab.get("spelling", {})
+    synonyms: dict[str, Any] = vocab.get("synonyms", {})
+    words: dict[str, Any] = vocab.get("words", {})
+    cased: dict[str, str] = vocab.get("cased", {})
     spell = _Speller(
         spelling.get("words", {}),
         list(spelling.get("prefixes", {}).items()),
@@ -104,9 +73,10 @@ def compile_lexicon(
     def norm(word: str) -> list[str]:
         return [spell(t) for t in fold(word)]
 
-    stop = {t for w in stopwords for t in norm(w)}
+    not_stop = {t for w in vocab.get("not_stopwords", []) for t in norm(w)}
+    stop = {t for w in vocab.get("stopwords", []) for t in norm(w)} - not_stop
     pronouns = {t for w in words.get("pronouns", []) for t in norm(w) if len(t) > 1}
-    abbrev = {k.casefold(): norm(v) for k, v in abbreviations.items()}
+    abbrev = {k.casefold(): norm(v) for k, v in vocab.get("abbreviations", {}).items()}
     drop = stop | pronouns
 
     canon: dict[str, str] = {}
@@ -153,7 +123,7 @@ def compile_lexicon(
         k.casefold(): [t for w in v for t in norm(w)] for k, v in words.get("intents", {}).items()
     }
     topic_list = []
-    for name, spec in sorted(topics.items()):
+    for name, spec in sorted(vocab.get("topics", {}).items()):
         topic_list.append(
             {
                 "name": name.casefold(),
@@ -189,7 +159,7 @@ def compile_lexicon(
         "spell_prefixes": spell.prefixes,
         "spell_suffixes": spell.suffixes,
         "abbrev": abbrev,
-        "cased": {k: norm(v) for k, v in (cased or {}).items() if k.isupper()},
+        "cased": {k: norm(v) for k, v in cased.items() if k.isupper()},
         "phrases": phrases,
         "idioms": idioms,
         "canon": canon,
@@ -198,9 +168,7 @@ def compile_lexicon(
         "topics": topic_list,
         "words": sorted(lex_words),
         "tasks": sorted({key_term(w) for w in words.get("tasks", [])}),
-        "keywords": sorted(
-            {t for w in _read_stopwords(LEXICON_DIR / "keywords.txt") for t in norm(w)}
-        ),
+        "keywords": sorted({t for w in vocab.get("keywords", []) for t in norm(w)}),
     }
 
 
