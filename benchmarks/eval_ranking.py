@@ -1,13 +1,15 @@
 """Ranking quality on the labelled query sets, for emh and two lexical baselines.
 
-    python benchmarks/eval_ranking.py [--set all|LETTERS|FILE.jsonl] [--failures] [--json]
+    python benchmarks/eval_ranking.py [--set SUITES] [--failures] [--json]
 
---set takes letters of the labelled sets (`c`, or `abc` for three of them),
-`all` (the default: every set), or the path of a query file of your own.
+--set names query sets and the store each is asked of (benchmarks/suites.py):
+`brief` (A-Z, the default), `brief:abc`, `holdout`, `real-dev`, `real-holdout`,
+`faq:NAME`, `faqs-dev`, `faqs-holdout`, `dev`, or a query file of your own;
+several with commas. Each suite gets its own table.
 
-Each line of benchmarks/queries_*.jsonl is {"query", "expect", "kind"}:
-`expect` lists the acceptable entries as `document:line` citations of their
-question, or is [] when the store cannot answer and emh should refuse.
+Each query line is {"query", "expect", ...}: `expect` lists the acceptable
+entries as `document:line` citations of their question, or is [] when the
+store cannot answer and emh should refuse.
 
 Baselines (same store, same run):
   wratio  rapidfuzz WRatio between the query and each stored question
@@ -36,35 +38,19 @@ sys.path.insert(0, str(ROOT / "src"))
 from emh_cli.errors import NothingToSearch  # noqa: E402
 from emh_cli.index import open_index  # noqa: E402
 from emh_cli.rank import ask  # noqa: E402
-from emh_cli.store import bundled_store_path, load_store  # noqa: E402
+from emh_cli.store import load_store  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from suites import BRIEF_LETTERS, Suite, suites  # noqa: E402
+
+SET_LETTERS = BRIEF_LETTERS
 
 Ranker = Callable[[str], list[tuple[str, float]]]  # ids with scores, best first
 
 
 def load_queries(which: str) -> list[dict[str, object]]:
-    if which.endswith(".jsonl"):  # a query file of your own
-        paths = [Path(which)]
-    else:
-        paths = [ROOT / "benchmarks" / name for name in _set_names(which)]
-    out = []
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                q = json.loads(line)
-                q["set"] = path.name
-                out.append(q)
-    return out
-
-
-SET_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def _set_names(which: str) -> list[str]:
-    """'all', or letters of sets: 'c' is queries_c.jsonl, 'ab' is sets a and b."""
-    letters = SET_LETTERS if which == "all" else which
-    if not letters or any(x not in SET_LETTERS for x in letters):
-        raise SystemExit(f"unknown query set {which!r}: use letters of {SET_LETTERS}, or all")
-    return [f"queries_{x}.jsonl" for x in letters]
+    """The queries of the brief's sets: 'all', or letters ('abc')."""
+    return list(suites("brief" if which == "all" else f"brief:{which}")[0].queries)
 
 
 def emh_ranker(store: Path) -> Callable[[str, float], list[tuple[str, float]]]:
@@ -205,34 +191,16 @@ def failures(queries: list[dict[str, object]], store: Path) -> list[str]:
         if not ok:
             shown = ", ".join(f"{i}:{s:g}" for i, s in got[:3])
             lines.append(
-                f"{q['kind']:<18} {q['query']!r}: expect {sorted(exp) or 'none'}, got [{shown}]"
+                f"{q.get('kind', '')!s:<18} {q['query']!r}: expect {sorted(exp) or 'none'}, got [{shown}]"
             )
     return lines
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--set",
-        default="all",
-        metavar="{all,a..f,LETTERS,FILE.jsonl}",
-        help=f"letters of the labelled sets to run (all = {SET_LETTERS}), or the path of a query file",
-    )
-    ap.add_argument("--failures", action="store_true", help="list the queries emh gets wrong")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
-    store = bundled_store_path()
-    queries = load_queries(args.set)
-    if args.failures:
-        print("\n".join(failures(queries, store)))
-        return 0
-    table = evaluate(queries, store)
-    if args.json:
-        print(json.dumps(table, indent=2))
-        return 0
+def print_table(suite: Suite, table: dict[str, dict[str, float]]) -> None:
     a = table["emh"]
     print(
-        f"{len(queries)} queries ({int(a['answerable'])} answerable, {int(a['offtopic'])} to refuse)\n"
+        f"## {suite.name}: {len(suite.queries)} queries ({int(a['answerable'])} answerable, "
+        f"{int(a['offtopic'])} to refuse), store {suite.store.name}\n"
     )
     print("| ranker | top-1 | top-3 | MRR | off-topic refused | answerable refused |")
     print("|---|---|---|---|---|---|")
@@ -241,7 +209,32 @@ def main() -> int:
             f"| {name} | {m['top1']:.1%} | {m['top3']:.1%} | {m['mrr']:.3f} | "
             f"{m['refusal']:.1%} | {m['false_refusal']:.1%} |"
         )
-    print(f"\nemh: {a['ms_per_query']:.2f} ms per query in-process")
+    print(f"\nemh: {a['ms_per_query']:.2f} ms per query in-process\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--set",
+        default="brief",
+        metavar="SUITES",
+        help="query sets: brief, brief:LETTERS, holdout, real-dev, real-holdout, faq:NAME, "
+        "faqs-dev, faqs-holdout, dev, or FILE.jsonl; several with commas",
+    )
+    ap.add_argument("--failures", action="store_true", help="list the queries emh gets wrong")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    chosen = suites(args.set)
+    if args.failures:
+        for s in chosen:
+            print("\n".join(failures(list(s.queries), s.store)))
+        return 0
+    tables = {s.name: evaluate(list(s.queries), s.store) for s in chosen}
+    if args.json:
+        print(json.dumps(tables, indent=2))
+        return 0
+    for s in chosen:
+        print_table(s, tables[s.name])
     return 0
 
 

@@ -58,9 +58,9 @@ def test_ask_treatment_json_has_both_documents_on_top(cli: Invoke) -> None:
     assert isinstance(out, dict)
     top = out["results"][:2]
     assert [r["question"] for r in top] == [TREATED, TREATED]
-    assert [r["citations"] for r in top] == [[f"{DOC_A}:13"], [f"{DOC_B}:15"]]
-    assert top[0]["answer"].startswith("Transfusion therapy, radiotherapy")
-    assert top[1]["answer"].startswith("Treatment of such cases")
+    assert sorted(r["citations"] for r in top) == [[f"{DOC_A}:13"], [f"{DOC_B}:15"]]
+    starts = sorted(r["answer"][:20] for r in top)
+    assert starts == ["Transfusion therapy,", "Treatment of such ca"]
     assert out["query"] == "how is it treated"
     for r in out["results"]:
         assert set(r) >= {"id", "question", "questions", "answer", "sources", "citations", "score"}

@@ -97,6 +97,7 @@ def test_answer_json_without_results_has_nearest() -> None:
         "query": "q",
         "results": [],
         "threshold": 50.0,
+        "not_covered": [],
         "nearest": [{"id": "1", "question": "A question?", "score": 12.5}],
     }
 

@@ -376,20 +376,23 @@ class Index:
         """Those `words` the store's vocabulary (or the lexicon) has."""
         return set(self._lookup("word", words, "SELECT word, 1 FROM words WHERE word IN ({marks})"))
 
-    def candidates(self, terms: Sequence[str], limit: int) -> list[Indexed]:
-        """Answered entries sharing a term with `terms`, best BM25 first, at most `limit`."""
+    def candidates(self, terms: Sequence[str], limit: int) -> list[tuple[Indexed, float]]:
+        """Answered entries sharing a term with `terms`, best BM25 first, at most
+        `limit`, each with its BM25 score (higher is better)."""
         ts = sorted({t for t in terms if t})
         if not ts:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in ts)
         try:
-            ids = [
-                int(r)
-                for (r,) in self.conn.execute(
-                    "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 2.0, 1.0) LIMIT ?",
+            rows = [
+                (int(r), -float(s))
+                for r, s in self.conn.execute(
+                    "SELECT rowid, bm25(fts, 2.0, 1.0) AS s FROM fts WHERE fts MATCH ? "
+                    "ORDER BY s LIMIT ?",
                     (match, limit),
                 )
             ]
+            ids = [r for r, _ in rows]
             items = self._items
             missing = [i for i in ids if i not in items]
             if missing:
@@ -404,7 +407,7 @@ class Index:
                     items[int(row[0])] = self._indexed(row)
         except sqlite3.Error:
             return []
-        return [items[i] for i in ids if i in items]
+        return [(items[i], s) for i, s in rows if i in items]
 
     def _indexed(self, row: Sequence[Any]) -> Indexed:
         order, data, qterms, aterms, intents = row

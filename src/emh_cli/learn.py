@@ -20,8 +20,11 @@ from typing import Any
 
 from emh_cli.textnorm import Analyzer, fold
 
-# A subject is a run of one to three words in at least this share of the questions.
+# A subject is a run of one to three words in at least this share of the
+# questions, or of NAME_SHARE when it starts with a name (a word mostly written
+# with a capital inside a sentence: "Syncthing").
 SUBJECT_SHARE = 0.4
+NAME_SHARE = 0.2
 # A longer run is preferred while it is in at least this share of the
 # questions its most frequent word is in ("extramedullary hematopoiesis", not
 # "extramedullary").
@@ -101,7 +104,23 @@ def learn_abbreviations(
     return out
 
 
-def learn_subject(questions: Sequence[str], analyzer: Analyzer) -> str | None:
+def names(texts: Sequence[str]) -> set[str]:
+    """Folded words that are mostly written with a capital inside a sentence."""
+    capital: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?:])\s+", text):
+            for i, w in enumerate(_WORD.findall(sentence)):
+                if i and w[:1].isalpha():
+                    key = w.casefold()
+                    seen[key] += 1
+                    capital[key] += w[0].isupper() and not w.isupper()
+    return {w for w, n in seen.items() if capital[w] * 2 > n}
+
+
+def learn_subject(
+    questions: Sequence[str], analyzer: Analyzer, texts: Sequence[str] = ()
+) -> str | None:
     """The run of words most questions share, if one is in enough of them."""
     counts: Counter[tuple[str, ...]] = Counter()
     for q in questions:
@@ -109,8 +128,12 @@ def learn_subject(questions: Sequence[str], analyzer: Analyzer) -> str | None:
         counts.update(
             {tuple(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
         )
-    floor = max(2.0, SUBJECT_SHARE * len(questions))
-    singles = [(c, w) for w, c in counts.items() if len(w) == 1 and c >= floor]
+    named = names([*questions, *texts])
+
+    def floor(word: str) -> float:
+        return max(2.0, (NAME_SHARE if word in named else SUBJECT_SHARE) * len(questions))
+
+    singles = [(c, w) for w, c in counts.items() if len(w) == 1 and c >= floor(w[0])]
     if not singles:
         return None
     top_count, top = max(singles)
@@ -139,7 +162,7 @@ def complete_vocabulary(
     analyzer = Analyzer(load_lexicon(vocab))
     subject = vocab.get("words", {}).get("subject", "")
     if not has_subject:
-        subject = learn_subject([q for qs in questions for q in qs], analyzer) or ""
+        subject = learn_subject([q for qs in questions for q in qs], analyzer, answers) or ""
         vocab = merge_vocabularies(vocab, {"words": {"subject": subject}})
     if "topics" not in vocab:
         vocab = {**vocab, "topics": learn_topics(questions, analyzer, subject)}

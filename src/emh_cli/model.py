@@ -135,6 +135,7 @@ class Concept:
     aspect: bool = False  # a word from lexicon/keywords.txt: what the question is about
     task: bool = False  # a word of `tasks` in lexicon/words.toml ("treat") the question asks about
     story: bool = False  # outside the question clause of a several-clause query
+    qualifier: bool = False  # narrows the question to a case the store lacks ("in children")
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ class QueryPlan:
     mentions_subject: bool = False
     # terms of the store's subject the query names
     subject_terms: frozenset[str] = frozenset()
+    # the store's vocabulary has synonyms of its field: a word it lacks says more
+    curated: bool = False
 
     @property
     def corrected(self) -> bool:
@@ -176,3 +179,6 @@ class Answer:
     nearest: tuple[Result, ...] = ()
     threshold: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # words of the query, as typed, that carry weight and that none of the
+    # results (or, with none, of the nearest questions) covers
+    not_covered: tuple[str, ...] = ()

@@ -114,6 +114,7 @@ def answer_json(answer: Answer, explain: bool = False) -> dict[str, Any]:
     if plan is not None:
         out["searched_for"] = plan.searched_for
         out["corrected"] = plan.corrected
+    out["not_covered"] = list(answer.not_covered)
     if not answer.results:
         out["nearest"] = [
             {"id": r.entry.id, "question": r.entry.question, "score": r.score}

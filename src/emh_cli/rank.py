@@ -50,6 +50,8 @@ class Weights(NamedTuple):
     abbrev_share: float = 0.5  # words of an n-word abbreviation weigh (1/n) ** this each
     off_subject: float = 0.3  # rank lost by an entry that lacks a subject word the query names
     lacks_task: float = 0.3  # rank lost by an entry that lacks the task the question asks for
+    qualifier: float = 0.3  # weight of a qualifier the store lacks ("in children"), relative
+    bm25: float = 0.2  # rank added by the entry's BM25 score (question + answer) against the best
     candidates: int = 300
     # An unknown word's weight grows with its rarity in general English:
     # rank 10**common_lo or more common -> common_floor, 10**common_hi or rarer -> 1.
@@ -338,14 +340,28 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
         else:
             weight, known = unknown_weight * unknown_factor(word, ranks.get(word), weights), False
         weight *= share.get(word, 1.0) ** weights.abbrev_share
+        qualifier = role == "content" and not known and an.is_qualifier(word)
+        if qualifier:  # narrows the question to a case: answer, and say it is not covered
+            weight *= weights.qualifier
         if role == "content" and word in focus:
             weight *= weights.focus
         elif role == "option":
             weight *= weights.option
-        story = role == "content" and bool(focus) and word not in focus
+        story = role == "content" and ((bool(focus) and word not in focus) or qualifier)
         task = role == "content" and term in an.tasks and not story
         concepts.append(
-            Concept(word, term, tuple(alts), weight, known, role, an.is_keyword(word), task, story)
+            Concept(
+                word,
+                term,
+                tuple(alts),
+                weight,
+                known,
+                role,
+                an.is_keyword(word),
+                task,
+                story,
+                qualifier,
+            )
         )
 
     for fix in corrections:
@@ -373,6 +389,7 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
         intents=intents,
         corrections=tuple(corrections),
         dropped=dropped,
+        curated=bool(an.canon),
     )
 
 
@@ -411,19 +428,30 @@ class Features(NamedTuple):
     off_subject: float  # 1 if the entry lacks a word of the store's subject the query names
     task: float  # 1 if the entry lacks what the question asks to be done ("treat")
     story_unknown: float  # the same as `unknown`, for words outside the question clause
+    # `unknown` and `dominant` again, in a store whose vocabulary has its field's
+    # synonyms (there a word it lacks says more), else 0
+    unknown_curated: float = 0.0
+    dominant_curated: float = 0.0
+    relative: float = 1.0  # this entry's rank against the best candidate's (1 for the best)
+    bm25: float = 0.0  # the entry's BM25 score (question + answer) against the best candidate's
 
     def vector(self) -> tuple[float, ...]:
         return tuple(self)
 
 
-# Logistic calibration of the confidence: score = 100 * sigmoid(bias + sum(c_i * f_i)).
-# Fitted by `benchmarks/fit_calibration.py --train all --max-false 0.005 --write`
-# on the labelled query sets: a logistic regression (answerable or not) whose
-# bias is then moved so that at most 0.5% of the answerable queries score below
-# the threshold of 50 (why 0.5%: fit_calibration.SHIPPED_MAX_FALSE).
+# Logistic calibration of the confidence. A result's score is
+#     100 * P(the store answers the query) * P(this result is an answer) / P(the best is)
+# = 100 * sigmoid(a . best's features) * sigmoid(b . this result's) / sigmoid(b . best's),
+# the last ratio at most 1: the best result's score is how likely the store answers.
+# CALIBRATION holds a (bias, then one coefficient per Features field), then b.
+# Fitted by `benchmarks/fit_calibration.py --write` on the development suites of
+# several stores (the bundled one and other-field FAQs), each weighing the same;
+# a's bias is then moved so that at most SHIPPED_MAX_FALSE of the answerable
+# queries have a best score under 50 (see fit_calibration.py).
 # fmt: off
-CALIBRATION: tuple[float, ...] = (  # bias, then one coefficient per Features field
-    -3.475, 4.257, 2.420, -3.478, -3.636, 3.782, -0.957, 0.057, 1.513, -0.640, -4.892, -1.108, -2.571, -3.320, 1.646,
+CALIBRATION: tuple[float, ...] = (
+    -2.388, 2.466, 1.837, -0.354, -0.065, 1.118, 1.106, 0.549, 0.133, 0.705, -1.913, -0.754, -0.378, -2.991, 2.211, 0.262, -1.265, 0.000, -0.088,
+    -7.985, 0.086, 0.873, -1.308, -1.698, 1.848, 1.104, 0.265, -0.180, 0.079, -0.614, 2.299, -3.621, -1.184, -1.086, 0.323, 0.401, 4.313, 1.321,
 )
 # fmt: on
 
@@ -436,9 +464,22 @@ class Scored(NamedTuple):
     score: float = 0.0
 
 
-def confidence(f: Features, calibration: Sequence[float] = CALIBRATION) -> float:
-    z = calibration[0] + sum(c * x for c, x in zip(calibration[1:], f.vector(), strict=True))
-    return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+def _sigmoid(coefficients: Sequence[float], f: Features) -> float:
+    z = coefficients[0] + sum(c * x for c, x in zip(coefficients[1:], f.vector(), strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def confidence(
+    f: Features, best: Features | None = None, calibration: Sequence[float] = CALIBRATION
+) -> float:
+    """100 * P(the store answers) (from the `best` candidate's features; `f`'s
+    own by default), times how likely the result with features `f` is an
+    answer against the best candidate (at most 1)."""
+    best = best if best is not None else f
+    half = len(calibration) // 2
+    answers = _sigmoid(calibration[:half], best)
+    mine, top = _sigmoid(calibration[half:], f), _sigmoid(calibration[half:], best)
+    return 100.0 * answers * (min(1.0, mine / top) if top > 0 else 0.0)
 
 
 def factors(plan: QueryPlan) -> dict[str, float]:
@@ -526,6 +567,8 @@ def score_entry(
         off_subject=off_subject,
         task=task,
         story_unknown=story_unknown / total,
+        unknown_curated=unknown / total if plan.curated else 0.0,
+        dominant_curated=math.log1p(heaviest / cov) if plan.curated else 0.0,
     )
     r = (
         weights.coverage * feats.coverage
@@ -547,22 +590,30 @@ def rank(
     calibration: Sequence[float] = CALIBRATION,
     scores_for: int | None = None,
 ) -> list[Scored]:
-    """Candidates best first. Scores never rise down the list (each is at most
-    the one above); only the first `scores_for` are scored (all by default),
-    the rest keep 0."""
+    """Candidates best first, each scored by how likely it answers the query
+    (0-100); only the first `scores_for` are scored (all by default), the rest
+    keep 0."""
     terms = [t for c in plan.concepts for t, _ in c.alternatives]
-    items = index.candidates(terms, weights.candidates)
+    found = index.candidates(terms, weights.candidates)
     unit = idf(0, max(index.answered_count, 1))
     factor_of = factors(plan)
-    scored = [
-        s for it in items if (s := score_entry(plan, it, unit, weights, factor_of)) is not None
-    ]
+    best_bm25 = max((b for _, b in found), default=0.0)
+    scored = []
+    for it, b in found:
+        s = score_entry(plan, it, unit, weights, factor_of)
+        if s is not None:
+            lexical = b / best_bm25 if best_bm25 > 0 else 0.0
+            r = s.rank + weights.bm25 * lexical  # plain BM25 over question + answer
+            scored.append(s._replace(rank=r, features=s.features._replace(bm25=lexical)))
     scored.sort(key=lambda s: (-s.rank, s.item.order))
     n = len(scored) if scores_for is None else min(scores_for, len(scored))
-    ceiling = 100.0
+    top = scored[0].rank if scored else 1.0
+    best = scored[0].features if scored else None
     for i in range(n):
-        ceiling = min(ceiling, round(confidence(scored[i].features, calibration), 1))
-        scored[i] = scored[i]._replace(score=ceiling)
+        s = scored[i]
+        feats = s.features._replace(relative=s.rank / top if top > 0 else 0.0)
+        score = round(confidence(feats, best, calibration), 1)
+        scored[i] = s._replace(features=feats, score=score)
     return scored
 
 
@@ -593,14 +644,33 @@ def ask(
     (only a terminal shows them)."""
     plan = plan_query(index, query, weights)
     scored = rank(index, plan, weights, calibration, scores_for=max(limit, 3))
-    confident = [s for s in scored[:limit] if s.score >= min_score]  # scores never rise
+    confident = [s for s in scored[:limit] if s.score >= min_score]
     results = tuple(_result(index, plan, s, highlight) for s in confident)
     nearest: tuple[Result, ...] = ()
     if not results:
         nearest = tuple(_result(index, plan, s, False) for s in scored[:3])
         if not nearest:
             nearest = tuple(fuzzy_nearest(index, query, 3))
-    return Answer(query, plan, results, nearest, min_score)
+    uncovered = not_covered(plan, results or nearest, idf(0, max(index.answered_count, 1)))
+    return Answer(query, plan, results, nearest, min_score, not_covered=uncovered)
+
+
+# A query word counts as not covered when it weighs at least this share of an
+# unknown word (so phrasing such as "people" or "show" is not listed).
+NOT_COVERED_WEIGHT = 0.5
+
+
+def not_covered(plan: QueryPlan, shown: Sequence[Result], unit: float) -> tuple[str, ...]:
+    """The query's words (as typed, after correction) that weigh and that no
+    shown result matches: "children" in "emh in children"."""
+    matched = {w for r in shown for w in r.matched}
+    return tuple(
+        c.text
+        for c in plan.concepts
+        if c.role == "content"
+        and c.text not in matched
+        and (c.qualifier or c.weight >= NOT_COVERED_WEIGHT * unit)
+    )
 
 
 def _result(index: Index, plan: QueryPlan, s: Scored, highlight: bool) -> Result:

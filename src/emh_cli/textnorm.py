@@ -168,6 +168,7 @@ def compile_lexicon(vocab: dict[str, Any]) -> dict[str, Any]:
         "topics": topic_list,
         "words": sorted(lex_words),
         "tasks": sorted({key_term(w) for w in words.get("tasks", [])}),
+        "qualifiers": sorted({t for w in words.get("qualifiers", []) for t in norm(w)}),
         "keywords": sorted({t for w in vocab.get("keywords", []) for t in norm(w)}),
     }
 
@@ -284,6 +285,7 @@ class Analyzer:
         self.words = frozenset(lexicon["words"])
         self.keywords = frozenset(lexicon.get("keywords", ()))
         self.tasks = frozenset(lexicon.get("tasks", ()))
+        self.qualifiers = frozenset(lexicon.get("qualifiers", ()))
         self._drop = self.stop | self.pronouns | frozenset(self.intents)
         self.starters = frozenset(lexicon.get("question_starters", ()))
         self.joiners = frozenset(lexicon.get("joiners", ()))
@@ -332,6 +334,12 @@ class Analyzer:
     def is_keyword(self, word: str) -> bool:
         """A word of lexicon/keywords.txt, or its plural ("infections")."""
         return word in self.keywords or (word.endswith("s") and word[:-1] in self.keywords)
+
+    def is_qualifier(self, word: str) -> bool:
+        """A word that narrows a question to a case ("children", "pediatric"),
+        or its plural."""
+        q = self.qualifiers
+        return word in q or (word.endswith("s") and word[:-1] in q)
 
     def focus_clause(self, text: str) -> str | None:
         """The clause of a several-clause query that is the question itself, if

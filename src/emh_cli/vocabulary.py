@@ -6,11 +6,14 @@ field adds (the subject a pronoun stands for, abbreviations, synonyms,
 phrases, idioms, keywords, topics, more stop words) travels inside the store,
 under its "vocabulary" key. `emh build` reads it from a lexicon folder (the
 same file names as the engine's, each optional) and learns what the folder
-does not give from the documents themselves (see `learn_vocabulary`).
+does not give from the documents themselves (see `emh_cli.learn`). Any other
+`.toml` file in the folder (a generated one, such as the bundled store's
+hpo.toml) is read as vocabulary in the shape below.
 
 A vocabulary is a JSON-able dict:
 
-    words        {"subject": str, "tasks": [...], "pronouns": [...], "query_intents": {...}, ...}
+    words        {"subject": str, "tasks": [...], "qualifiers": [...], "pronouns": [...],
+                  "query_intents": {...}, ...}
     abbreviations {short: long}        cased  {SHORT: long}
     spelling     {"words": {...}, "prefixes": {...}, "suffixes": {...}}
     synonyms     {"groups": [[...]], "phrases": {...}, "idioms": {...}, "related": {...},
@@ -83,6 +86,9 @@ def read_vocabulary(folder: Path) -> dict[str, Any]:
     for name, key in (("stopwords.txt", "stopwords"), ("keywords.txt", "keywords")):
         if (folder / name).is_file():
             vocab[key] = read_word_list(folder / name)
+    for extra in sorted(folder.glob("*.toml")):
+        if extra.name not in VOCABULARY_FILES:  # generated: already in the store's shape
+            vocab = merge_vocabularies(vocab, check_vocabulary(_read_toml(extra), str(extra)))
     return vocab
 
 
