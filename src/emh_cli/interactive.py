@@ -130,10 +130,8 @@ class Session:
         )
         self.out.answer(answer)
         if not answer.results:
-            for line in nearest_message(answer):
+            for line in nearest_message(answer, show=":show"):
                 self.out.message(line)
-            if answer.nearest:
-                self.out.message("(:show ID reads one of them)")
 
     def command(self, text: str) -> None:
         from emh_cli import catalog
@@ -153,7 +151,10 @@ class Session:
             rows = catalog.topic_rows(self.index.entries(), self.index.analyzer.lexicon)
             self.out.counts(rows, "topics")
         elif name in (":sources", ":s"):
-            self.out.documents(*catalog.document_rows(self.index.entries(), self.index.documents))
+            entries = self.index.entries()
+            shared, multi = catalog.shared_counts(entries)
+            docs, counts = catalog.document_rows(entries, self.index.documents)
+            self.out.documents_table(docs, counts, shared, total=len(entries), multi=multi)
         elif name == ":show":
             if not arg:
                 raise UsageError("usage: :show ID (ids are in :list)")
@@ -256,6 +257,8 @@ def run(store: Path, *, read: Callable[[str], str] = input) -> int:
 
     index = open_index(store)  # a missing or broken store fails here, once
     out = Output()
+    if out.rich:
+        out.documents = [d.name for d in index.documents]
     session = Session(index, out)
     if out.rich:
         _banner(out, index, store)
