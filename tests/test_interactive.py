@@ -249,7 +249,7 @@ def test_session_commands(session: interactive.Session) -> None:
     )
 
 
-@pytest.mark.parametrize("line", [":q", ":quit", ":QUIT", "exit", "  quit  "])
+@pytest.mark.parametrize("line", [":q", ":quit", ":QUIT", "exit", "  quit  ", "q", "Q"])
 def test_session_quit(session: interactive.Session, line: str) -> None:
     assert session.handle(line) is False
 
@@ -302,6 +302,27 @@ def test_session_completions(session: interactive.Session) -> None:
     assert session.completions(":topics x") == []
 
 
+@pytest.mark.parametrize("line", ["help", "?", "HELP", " help ", ":help", ":?"])
+def test_session_help_words(session: interactive.Session, line: str) -> None:
+    assert session.handle(line) is True
+    out, err = _texts(session)
+    assert ":show ID" in out and ":sources" in out
+    assert err == ""
+
+
+@pytest.mark.parametrize("width", [30, 40, 60, 80, 120])
+def test_help_text_fits_and_wraps_at_spaces(width: int) -> None:
+    text = interactive.help_text(width)
+    assert all(len(line) <= width for line in text.splitlines()), text
+    assert text.split() == interactive.help_text(500).split()  # no word broken
+
+
+def test_session_completion_ignores_case(session: interactive.Session) -> None:
+    assert session.completions(":list Thal") == [":list thalassemia"]
+    assert session.completions(":list THAL") == [":list thalassemia"]
+    assert session.completions(":LI") == [":list "]
+
+
 def test_history_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert interactive.history_path() == tmp_path / "emh" / "history"
@@ -328,6 +349,7 @@ def test_run_loop_without_a_terminal(
     assert interactive.run(bundled_store_path(), read=read) == 0
     out = capsys.readouterr().out
     assert CITATION in out
+    assert "^C\n" in out  # the dropped line is marked, not left looking submitted
     assert "[4] How is extramedullary hematopoiesis treated?" in out
     assert not lines
 
