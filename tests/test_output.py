@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from support import DOC_A, DOC_B, FAQ, GOLDEN, strip_ansi, update_golden
+from support import DOC_A, DOC_B, FAQ, GOLDEN, squash, strip_ansi, update_golden
 
 from emh_cli.index import open_index
 from emh_cli.model import Answer, Entry, Result, Source
@@ -25,10 +25,13 @@ from emh_cli.output import (
     dumps,
     entry_json,
     flag_note,
+    nearest_message,
+    plain_answer,
     plain_entries,
     plain_entry,
     sanitize,
     use_terminal,
+    wrap_line,
 )
 from emh_cli.rank import ask
 
@@ -216,3 +219,166 @@ def test_plain_counts_align_after_sanitizing() -> None:
     lines = buf.getvalue().splitlines()
     assert lines == ["a\\x1b   1", "bbbbbb  22", "spleen  3"]
     assert len({line.rindex(" ") for line in lines}) == 1
+
+
+# -- readable at 60 to 120 columns ------------------------------------------------
+
+
+def test_short_names() -> None:
+    from emh_cli.output import short_names
+
+    assert short_names([DOC_A, DOC_B]) == {DOC_A: "000", DOC_B: "004"}
+    assert short_names(["faq.txt"]) == {"faq.txt": "faq"}
+    assert short_names(["chapter1.txt", "chapter2.txt"]) == {
+        "chapter1.txt": "chapter1",
+        "chapter2.txt": "chapter2",
+    }
+    assert short_names(["ab", "ab.txt"]) == {"ab": "ab", "ab.txt": "ab.txt"}
+
+
+def test_short_names_are_accepted_by_source() -> None:
+    from emh_cli.catalog import resolve_source
+    from emh_cli.output import short_names
+
+    for docs in ([DOC_A, DOC_B], ["faq.txt"], ["a-1.txt", "a-2.txt", "b.txt"]):
+        for doc, short in short_names(docs).items():
+            assert resolve_source(short, docs) == doc
+
+
+def _rendered(width: int, draw) -> str:  # type: ignore[no-untyped-def]
+    buf = io.StringIO()
+    out = Output(force_terminal=True, width=width, out=buf)
+    draw(out)
+    return strip_ansi(buf.getvalue())
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_rich_list_wraps_questions_and_cites_briefly(width: int) -> None:
+    index = open_index(FAQ)
+    entries = index.entries()
+    text = _rendered(width, lambda o: o.entries(entries))
+    assert "…" not in text
+    flat = squash(text.replace("│", " "))
+    for e in entries:
+        for word in e.question.split():
+            assert word in flat
+    assert DOC_A not in text and "000:13" in text and "004:15" in text
+    for line in text.splitlines():
+        assert cell_len(line) <= width
+
+
+def test_rich_list_by_source_uses_that_documents_wording() -> None:
+    index = open_index(FAQ)
+    chosen = [e for e in index.entries() if any(s.document == DOC_B for s in e.sources)]
+    text = _rendered(80, lambda o: o.entries(chosen, source=DOC_B))
+    assert "How do you test for" in text
+    assert "000:" not in text
+    plain = plain_entries(chosen, source=DOC_B)
+    assert plain.splitlines()[0] == (
+        f"1\tHow do you test for extramedullary hematopoiesis?\tcauses,diagnosis\t{DOC_B}:5"
+    )
+    assert DOC_A not in plain
+
+
+def off_topic_answer() -> Answer:
+    index = open_index(FAQ)
+    return ask(index, "mediastinal mass")
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("full", [False, True])
+def test_every_result_line_carries_its_flags(width: int, full: bool) -> None:
+    answer = off_topic_answer()
+    off = [r for r in answer.results if "off_topic" in r.entry.flags]
+    assert len(off) >= 2
+    text = _rendered(width, lambda o: o.answer(answer, full=full))
+    assert text.count("⚠ off-topic") == len(off)
+    for line in text.splitlines():
+        assert cell_len(line) <= width
+    plain = plain_answer(answer, full=full)
+    assert plain.count("off-topic") == len(off)
+
+
+def test_compact_line_cites_briefly_and_keeps_its_citation_whole() -> None:
+    text = _rendered(80, lambda o: o.answer(off_topic_answer()))
+    assert re.search(r"^   score [\d.]+ · id 22 · 004:19 · ⚠ off-topic *$", text, re.M), text
+    wide = _rendered(160, lambda o: o.answer(off_topic_answer()))
+    assert re.search(
+        r"^2\. What percentage .*malignant\?  score [\d.]+ · id 22 · 004:19", wide, re.M
+    )
+
+
+def test_a_long_question_goes_whole_into_the_panel() -> None:
+    long_q = "Is there a comparative CT and MRI study of thalassemic paraspinal extramedullary hematopoiesis?"
+    index = open_index(FAQ)
+    answer = ask(index, "ct mri study thalassemic paraspinal", limit=1)
+    assert answer.results[0].entry.question == long_q
+    text = _rendered(60, lambda o: o.answer(answer))
+    assert squash(long_q) in squash(text.replace("│", " "))
+    assert text.splitlines()[0].startswith("╭─ 1. ─")
+
+
+def test_flag_note_names_no_subject() -> None:
+    e = Entry("9", "Q?", ("Q?",), "A.", (), ("off_topic",), (Source("d.txt", 1, "Q?"),))
+    assert flag_note(e) == "off-topic"
+
+
+def test_refusal_groups_questions_and_says_how_to_read_one() -> None:
+    index = open_index(FAQ)
+    answer = ask(index, "how is pneumonia treated")
+    assert not answer.results
+    lines = nearest_message(answer)
+    assert lines[0] == "emh: no confident answer for 'how is pneumonia treated'"
+    assert lines[1] == "Closest questions in the store:"
+    assert "  [4, 20] How is extramedullary hematopoiesis treated?" in lines
+    assert lines[-1] == "Read one with: emh show 4"
+    assert sum("treated?" in line for line in lines) == 1
+    assert "threshold" in nearest_message(answer, explain=True)[0]
+    assert nearest_message(answer, show=":show")[-1] == "Read one with: :show 4"
+
+
+@pytest.mark.parametrize("width", [30, 60, 80])
+def test_wrap_line_folds_at_spaces_under_the_text(width: int) -> None:
+    line = "  [4, 20] " + " ".join(["extramedullary hematopoiesis"] * 6)
+    wrapped = wrap_line(line, width).split("\n")
+    assert all(len(w) <= width for w in wrapped)
+    assert all(w.startswith(" " * 10) for w in wrapped[1:])
+    assert squash(" ".join(wrapped)) == squash(line)
+    assert wrap_line("short", width) == "short"
+    assert wrap_line(line, None) == line
+
+
+def test_sources_say_that_merged_entries_count_under_each(tmp_path: Path) -> None:
+    from emh_cli import catalog
+
+    index = open_index(FAQ)
+    entries = index.entries()
+    shared, multi = catalog.shared_counts(entries)
+    assert (shared, multi) == ({DOC_A: 3, DOC_B: 3}, 3)
+    docs, counts = catalog.document_rows(entries, index.documents)
+    text = _rendered(60, lambda o: o.documents_table(docs, counts, shared, total=24, multi=3))
+    assert "24 entries in all: 3 are cited by both documents (merged)" in squash(text)
+    buf = io.StringIO()
+    Output(json=True, out=buf).documents_table(docs, counts, shared, total=24, multi=3)
+    rows = json.loads(buf.getvalue())
+    assert [(r["document"], r["entries"], r["shared"]) for r in rows] == [
+        (DOC_A, 16, 3),
+        (DOC_B, 11, 3),
+    ]
+
+
+def test_pager_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    from emh_cli.output import pager_command, pager_env, pager_shows_colour
+
+    monkeypatch.delenv("LESS", raising=False)
+    assert pager_env()["LESS"] == "FRX"
+    assert pager_shows_colour("less", pager_env())
+    assert pager_shows_colour("/usr/bin/less -R", {})
+    assert not pager_shows_colour("less", {"LESS": "-i"})
+    assert not pager_shows_colour("more", pager_env())
+    monkeypatch.setenv("PAGER", "")
+    assert pager_command() is None
+    monkeypatch.setenv("PAGER", "cat")
+    assert pager_command() is None
+    monkeypatch.setenv("PAGER", "more")
+    assert pager_command() == "more"

@@ -96,6 +96,20 @@ def source_counts(entries: Sequence[Entry]) -> dict[str, int]:
     return dict(c)
 
 
+def shared_counts(entries: Sequence[Entry]) -> tuple[dict[str, int], int]:
+    """Per document, how many of its entries another document cites too (a
+    merged entry counts under each); and how many entries are such."""
+    c: Counter[str] = Counter()
+    multi = 0
+    for e in entries:
+        docs = {s.document for s in e.sources}
+        if len(docs) > 1:
+            multi += 1
+            for d in docs:
+                c[d] += 1
+    return dict(c), multi
+
+
 def nearest_ids(wanted: str, ids: Sequence[str], k: int = 3) -> list[str]:
     """Ids closest to `wanted`: numerically when both are numbers, else by spelling."""
     if wanted.strip().isdigit() and all(i.isdigit() for i in ids):

@@ -82,9 +82,9 @@ class EmhGroup(TyperGroup):
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    from emh_cli.output import sanitize
+    from emh_cli.output import sanitize, stream_width, wrap_line
 
-    sys.stderr.write(f"emh: {sanitize(message)}\n")
+    sys.stderr.write(wrap_line(f"emh: {sanitize(message)}", stream_width(sys.stderr)) + "\n")
     sys.stderr.flush()
     raise SystemExit(code)
 
@@ -158,10 +158,15 @@ def _index() -> Any:
     return open_index(_store_path())
 
 
-def _output(json_: bool) -> Any:
+def _output(json_: bool, index: Any = None) -> Any:
+    """The command's Output; with `index`, one that knows the store's document
+    names, for short citations in a terminal."""
     from emh_cli.output import Output
 
-    return Output(json=json_)
+    out = Output(json=json_)
+    if index is not None and out.rich:
+        out.documents = [d.name for d in index.documents]
+    return out
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON to stdout (see README).")]
@@ -226,11 +231,12 @@ def ask(
     from emh_cli.output import nearest_message
     from emh_cli.rank import ask as run_ask
 
-    out = _output(json_)
-    answer = run_ask(_index(), text, limit=limit, min_score=threshold, highlight=out.rich)
+    index = _index()
+    out = _output(json_, index)
+    answer = run_ask(index, text, limit=limit, min_score=threshold, highlight=out.rich)
     out.answer(answer, explain=explain, full=full)
     if not answer.results:
-        for line in nearest_message(answer):
+        for line in nearest_message(answer, explain=explain):
             out.message(line)
         raise typer.Exit(ExitStatus.NO_ANSWER)
 
@@ -279,12 +285,8 @@ def list_(
         else None
     )
     chosen = catalog.filter_entries(entries, topic=t, source=s)
-    out = _output(json_)
-    if out.rich and not no_pager and len(chosen) + 4 > out.console.size.height:
-        with out.console.pager(styles=True):
-            out.entries(chosen)
-    else:
-        out.entries(chosen)
+    out = _output(json_, index)
+    out.entries(chosen, source=s, page=not no_pager)
     if not chosen and not json_:
         out.message("emh: no entries match")
 
@@ -331,7 +333,11 @@ def sources(json_: JsonOpt = False) -> None:
     from emh_cli import catalog
 
     index = _index()
-    _output(json_).documents(*catalog.document_rows(index.entries(), index.documents))
+    entries = index.entries()
+    shared, multi = catalog.shared_counts(entries)
+    _output(json_).documents_table(
+        *catalog.document_rows(entries, index.documents), shared, total=len(entries), multi=multi
+    )
 
 
 @app.command(

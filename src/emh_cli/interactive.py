@@ -28,18 +28,44 @@ if TYPE_CHECKING:
 
 PROMPT = "emh> "
 HISTORY_LENGTH = 1000
-QUIT = frozenset({":q", ":quit", ":exit", "quit", "exit"})
+QUIT = frozenset({":q", ":quit", ":exit", "q", "quit", "exit"})
+HELP_WORDS = frozenset({":help", ":h", ":?", "help", "?"})
 
-HELP = """\
-Type a question and press Enter, e.g.  how is it treated
-Commands:
-  :list [TOPIC]   entries (id, question, topics, sources), optionally of one topic
-  :topics         topics with their entry counts
-  :sources        source documents with their entry counts
-  :show ID        one entry whole
-  :help           this help
-  :q, :quit       leave (or Ctrl-D)
-Up/Down recall earlier lines; Tab completes commands, topics and ids; Ctrl-C cancels a line."""
+COMMANDS = (
+    (":list [TOPIC]", "entries (id, question, topics, sources), optionally of one topic"),
+    (":topics", "topics with their entry counts"),
+    (":sources", "source documents with their entry counts"),
+    (":show ID", "one entry whole"),
+    (":help, help, ?", "this help"),
+    (":q, q, :quit", "leave (or Ctrl-D)"),
+)
+
+
+def help_text(width: int = 80) -> str:
+    """The prompt's help, folded at spaces to `width` columns."""
+    import textwrap
+
+    width = max(width, 30)
+    wrap = textwrap.TextWrapper(width=width, break_long_words=True, break_on_hyphens=False)
+    name_w = max(len(n) for n, _ in COMMANDS) + 4
+    lines = wrap.wrap("Type a question and press Enter, e.g.  how is it treated")
+    lines.append("Commands:")
+    for name, what in COMMANDS:
+        head = f"  {name:<{name_w - 2}}"
+        if width - name_w >= 20:
+            wrap.initial_indent, wrap.subsequent_indent = head, " " * name_w
+        else:  # too narrow for two columns: the description under the name
+            lines.append(f"  {name}")
+            wrap.initial_indent = wrap.subsequent_indent = "      "
+        lines.extend(wrap.wrap(what))
+    wrap.initial_indent = wrap.subsequent_indent = ""
+    lines.extend(
+        wrap.wrap(
+            "Up/Down recall earlier lines; Tab completes commands, topics and ids; "
+            "Ctrl-C cancels a line."
+        )
+    )
+    return "\n".join(lines)
 
 
 def history_path() -> Path | None:
@@ -62,6 +88,14 @@ class Session:
     limit: int = 3
     _topics: list[str] | None = field(default=None, repr=False)
 
+    def width(self) -> int:
+        """Columns to lay text out in: the terminal's, else 80."""
+        from emh_cli.output import stream_width
+
+        if self.out.rich:
+            return int(self.out.console.width)
+        return stream_width(self.out.out) or 80
+
     # -- what Tab offers -------------------------------------------------------
 
     def topics(self) -> list[str]:
@@ -77,6 +111,7 @@ class Session:
         if not line.startswith(":"):
             return []
         head, space, rest = line.partition(" ")
+        head = head.lower()
         if not space:
             return [
                 c + " " if c in (":list", ":show") else c for c in commands if c.startswith(head)
@@ -89,7 +124,8 @@ class Session:
             words = self.topics()
         else:
             return []
-        return [f"{head} {w}" for w in words if w.startswith(rest)]
+        # case-insensitive: `:list Thal` completes to `:list thalassemia`
+        return [f"{head} {w}" for w in words if w.lower().startswith(rest.lower())]
 
     # -- one line -------------------------------------------------------------
 
@@ -103,7 +139,7 @@ class Session:
         if text.lower() in QUIT:
             return False
         try:
-            if text.startswith(":"):
+            if text.startswith(":") or text.lower() in HELP_WORDS:
                 self.command(text)
             else:
                 self.ask(text)
@@ -130,10 +166,8 @@ class Session:
         )
         self.out.answer(answer)
         if not answer.results:
-            for line in nearest_message(answer):
+            for line in nearest_message(answer, show=":show"):
                 self.out.message(line)
-            if answer.nearest:
-                self.out.message("(:show ID reads one of them)")
 
     def command(self, text: str) -> None:
         from emh_cli import catalog
@@ -141,8 +175,8 @@ class Session:
 
         name, _, arg = text.partition(" ")
         name, arg = name.lower(), arg.strip()
-        if name in (":help", ":h", ":?"):
-            self.out.write(HELP + "\n")
+        if name in HELP_WORDS:
+            self.out.write(help_text(self.width()) + "\n")
         elif name in (":list", ":ls", ":l"):
             entries = self.index.entries()
             if arg:
@@ -153,7 +187,10 @@ class Session:
             rows = catalog.topic_rows(self.index.entries(), self.index.analyzer.lexicon)
             self.out.counts(rows, "topics")
         elif name in (":sources", ":s"):
-            self.out.documents(*catalog.document_rows(self.index.entries(), self.index.documents))
+            entries = self.index.entries()
+            shared, multi = catalog.shared_counts(entries)
+            docs, counts = catalog.document_rows(entries, self.index.documents)
+            self.out.documents_table(docs, counts, shared, total=len(entries), multi=multi)
         elif name == ":show":
             if not arg:
                 raise UsageError("usage: :show ID (ids are in :list)")
@@ -214,6 +251,7 @@ def _line_editing(session: Session) -> Iterator[Callable[[str], None]]:
 
     readline.set_completer(complete)
     readline.set_completer_delims(" \t\n")
+    readline.parse_and_bind("set completion-ignore-case on")
     if "libedit" in (readline.__doc__ or ""):
         readline.parse_and_bind("bind ^I rl_complete")
     else:
@@ -256,6 +294,8 @@ def run(store: Path, *, read: Callable[[str], str] = input) -> int:
 
     index = open_index(store)  # a missing or broken store fails here, once
     out = Output()
+    if out.rich:
+        out.documents = [d.name for d in index.documents]
     session = Session(index, out)
     if out.rich:
         _banner(out, index, store)
@@ -268,8 +308,9 @@ def run(store: Path, *, read: Callable[[str], str] = input) -> int:
             except EOFError:  # Ctrl-D
                 out.write("\n")
                 break
-            except KeyboardInterrupt:  # Ctrl-C at the prompt: drop the line
-                out.write("\n")
+            except KeyboardInterrupt:  # Ctrl-C at the prompt: drop the line, visibly
+                out.write("^C\n")
+                _flush(out.out)
                 continue
             try:
                 record(line)

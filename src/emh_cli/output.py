@@ -15,10 +15,10 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from emh_cli.model import Answer, Document, Entry, Result
+from emh_cli.model import Answer, Document, Entry, Result, Source
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -70,7 +70,11 @@ def no_color() -> bool:
 
 
 def make_console(
-    stream: IO[str], width: int | None = None, force_terminal: bool | None = None
+    stream: IO[str],
+    width: int | None = None,
+    force_terminal: bool | None = None,
+    *,
+    color: bool = True,
 ) -> Console:
     from rich.console import Console
 
@@ -78,13 +82,114 @@ def make_console(
         file=stream,
         width=width,
         force_terminal=force_terminal,
-        color_system=None if no_color() else "auto",
+        color_system="auto" if color and not no_color() else None,
         highlight=False,
         markup=False,
         emoji=False,
         soft_wrap=False,
         safe_box=not _utf(stream),
     )
+
+
+def stream_width(stream: IO[str]) -> int | None:
+    """The width of the terminal `stream` writes to; None when it is not one."""
+    try:
+        if not stream.isatty():
+            return None
+        return os.get_terminal_size(stream.fileno()).columns or None
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+_MARKER = re.compile(r"\s*(?:emh: |\[[^\]]*\] |\d+\. )?")
+
+
+def wrap_line(line: str, width: int | None) -> str:
+    """`line` folded at spaces to `width` columns, continuation lines indented
+    under its text (after a leading "emh: ", "[4, 20] " or "2. ")."""
+    if width is None or len(line) <= width or width < 20:
+        return line
+    import textwrap
+
+    hang = " " * min(_MARKER.match(line).end(), width // 2)  # type: ignore[union-attr]
+    return (
+        "\n".join(
+            textwrap.wrap(
+                line,
+                width=width,
+                subsequent_indent=hang,
+                break_long_words=True,
+                break_on_hyphens=False,
+            )
+        )
+        or line
+    )
+
+
+# -- the pager ----------------------------------------------------------------
+
+
+def pager_command() -> str | None:
+    """What to page with, as git chooses: $PAGER, else less when it is installed.
+    None (print directly) when PAGER is empty or "cat"."""
+    import shutil
+
+    cmd = os.environ.get("PAGER")
+    if cmd is None:
+        return "less" if shutil.which("less") else None
+    cmd = cmd.strip()
+    return None if cmd in ("", "cat") else cmd
+
+
+def pager_env() -> dict[str, str]:
+    """As git does: LESS=FRX (colour, quit when it fits, leave the text on
+    screen) and LV=-c, each unless the user set it."""
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    return env
+
+
+def pager_shows_colour(cmd: str, env: dict[str, str]) -> bool:
+    """Only less (with -R/-r) is known to pass colour codes through; other
+    pagers (more) count them as text and break the lines."""
+    words = cmd.split()
+    if not words or os.path.basename(words[0]) != "less":
+        return False
+    options = " ".join(words[1:]) + " " + env.get("LESS", "")
+    return bool(re.search(r"R|(?:^|\s)-\w*r|--raw", options))
+
+
+def run_pager(text: str, cmd: str, env: dict[str, str], encoding: str) -> bool:
+    """Feed `text` to the pager; False when it could not be run."""
+    import subprocess
+
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            shell=True,
+            stdin=subprocess.PIPE,
+            env=env,
+            encoding=encoding,
+            errors="backslashreplace",
+        )
+    except OSError:
+        return False
+    assert proc.stdin is not None
+    try:
+        with proc.stdin as pipe:
+            pipe.write(text)
+    except (OSError, ValueError):
+        pass  # the pager was left (q) before it had read everything
+    except KeyboardInterrupt:
+        pass  # the pager has the terminal and handles Ctrl-C itself
+    while True:
+        try:
+            status = proc.wait()
+            break
+        except KeyboardInterrupt:
+            pass
+    return status != 127  # the shell found no such command
 
 
 # -- JSON ---------------------------------------------------------------------
@@ -178,6 +283,8 @@ class Output:
             self.force_terminal if self.force_terminal is not None else use_terminal(self.out)
         )
         self._console: Console | None = None
+        # every document of the store, for short citations (`000:13`) in a terminal
+        self.documents: Sequence[str] = ()
 
     @property
     def console(self) -> Console:
@@ -185,6 +292,11 @@ class Output:
             assert self.out is not None
             self._console = make_console(self.out, self.width, self.force_terminal)
         return self._console
+
+    def short_names(self, shown: Iterable[Entry]) -> dict[str, str]:
+        names = set(self.documents)
+        names.update(s.document for e in shown for s in e.sources)
+        return short_names(sorted(names))
 
     # plumbing
     def write(self, text: str) -> None:
@@ -197,31 +309,71 @@ class Output:
         self.out.flush()
 
     def message(self, text: str) -> None:
-        """A line for stderr (errors, warnings, 'no confident answer')."""
+        """A line for stderr (errors, warnings, 'no confident answer'); folded at
+        spaces to the width of a terminal."""
         assert self.err is not None
-        self.err.write(sanitize(text) + "\n")
+        width = stream_width(self.err)
+        self.err.write(wrap_line(sanitize(text), width) + "\n")
         self.err.flush()
 
+    def paged(self, draw: Callable[[Console], None]) -> None:
+        """Draw in the terminal; through a pager only when it does not fit the screen."""
+        console = self.console
+        with console.capture() as capture:
+            draw(console)
+        text = capture.get()
+        cmd = pager_command() if text.count("\n") >= console.size.height else None
+        if cmd is not None:
+            env = pager_env()
+            if not pager_shows_colour(cmd, env):
+                import io
+
+                buf = io.StringIO()
+                draw(make_console(buf, console.width, True, color=False))
+                text = buf.getvalue()
+            encoding = getattr(self.out, "encoding", None) or "utf-8"
+            if run_pager(text, cmd, env, encoding):
+                return
+        self.write(text)
+
     # commands
-    def answer(self, answer: Answer, *, explain: bool = False, full: bool = False) -> None:
+    def answer(
+        self,
+        answer: Answer,
+        *,
+        explain: bool = False,
+        full: bool = False,
+    ) -> None:
         if self.json:
             self.emit_json(answer_json(answer, explain))
         elif self.rich:
             from emh_cli.render import rich_answer
 
-            rich_answer(self.console, answer, explain=explain, full=full)
+            short = self.short_names(r.entry for r in answer.results)
+            rich_answer(self.console, answer, explain=explain, full=full, short=short)
         else:
             self.write(plain_answer(answer, explain=explain, full=full))
 
-    def entries(self, entries: Sequence[Entry]) -> None:
+    def entries(
+        self, entries: Sequence[Entry], *, source: str | None = None, page: bool = False
+    ) -> None:
+        """A list of entries; with `source`, each in that document's wording."""
         if self.json:
             self.emit_json([entry_json(e) for e in entries])
         elif self.rich:
             from emh_cli.render import rich_entries
 
-            rich_entries(self.console, entries)
+            short = self.short_names(entries)
+
+            def draw(console: Console) -> None:
+                rich_entries(console, entries, source=source, short=short)
+
+            if page:
+                self.paged(draw)
+            else:
+                draw(self.console)
         else:
-            self.write(plain_entries(entries))
+            self.write(plain_entries(entries, source=source))
 
     def entry(self, entry: Entry) -> None:
         if self.json:
@@ -247,16 +399,87 @@ class Output:
             width = max((len(n) for n, _ in shown), default=0)
             self.write("".join(f"{n:<{width}}  {c}\n" for n, c in shown))
 
-    def documents(self, docs: Sequence[Document], counts: dict[str, int]) -> None:
+    def documents_table(
+        self,
+        docs: Sequence[Document],
+        counts: dict[str, int],
+        shared: dict[str, int] | None = None,
+        *,
+        total: int = 0,
+        multi: int = 0,
+    ) -> None:
+        """Source documents with entry counts. `shared`: per document, how many
+        of its entries other documents cite too (merged entries count under
+        each); `multi` of the store's `total` entries are such."""
+        shared = shared or {}
         if self.json:
             self.emit_json(
                 [
-                    {**d.to_json(), "document": d.name, "entries": counts.get(d.name, 0)}
+                    {
+                        **d.to_json(),
+                        "document": d.name,
+                        "entries": counts.get(d.name, 0),
+                        "shared": shared.get(d.name, 0),
+                    }
                     for d in docs
                 ]
             )
+            return
+        self.counts([(d.name, counts.get(d.name, 0)) for d in docs], "sources")
+        if not multi:
+            return
+        several = "both documents" if len(docs) == 2 else "more than one document"
+        note = (
+            f"{total} entries in all: {multi} {'is' if multi == 1 else 'are'} cited by"
+            f" {several} (merged) and counted under each."
+        )
+        if self.rich:
+            from rich.text import Text
+
+            self.console.print(Text(note, style="dim"))
         else:
-            self.counts([(d.name, counts.get(d.name, 0)) for d in docs], "sources")
+            self.message(f"emh: {note}")
+
+
+def short_names(names: Sequence[str]) -> dict[str, str]:
+    """Each document's shortest unique prefix, carried on to the end of its word:
+    000_717d4dda9e782864.txt -> 000, faq.txt -> faq. `--source` accepts it."""
+    ordered = sorted(set(names))
+    out: dict[str, str] = {}
+
+    def common(a: str, b: str) -> int:
+        n = 0
+        for x, y in zip(a, b, strict=False):
+            if x != y:
+                break
+            n += 1
+        return n
+
+    for i, name in enumerate(ordered):
+        shared = 0
+        if i > 0:
+            shared = max(shared, common(name, ordered[i - 1]))
+        if i + 1 < len(ordered):
+            shared = max(shared, common(name, ordered[i + 1]))
+        k = min(shared + 1, len(name))
+        while k < len(name) and name[k].isalnum():
+            k += 1
+        out[name] = name[:k] or name
+    return out
+
+
+def short_citation(source: Source, short: dict[str, str]) -> str:
+    return f"{short.get(source.document, source.document)}:{source.line}"
+
+
+def listed_as(entry: Entry, source: str | None) -> tuple[str, tuple[Source, ...]]:
+    """The question and sources to list `entry` with: with `source`, that
+    document's own wording and lines."""
+    if source is not None:
+        mine = tuple(s for s in entry.sources if s.document == source)
+        if mine:
+            return mine[0].question, mine
+    return entry.question, entry.sources
 
 
 def citations(entry: Entry) -> str:
@@ -264,10 +487,12 @@ def citations(entry: Entry) -> str:
 
 
 def flag_note(entry: Entry) -> str:
+    """The entry's flags in words. Off-topic is said generically: the store's
+    subject is whatever its documents are about."""
     notes = {
         "truncated": "truncated in source",
         "unanswered": "no answer in source",
-        "off_topic": "not about EMH",
+        "off_topic": "off-topic",
     }
     return ", ".join(notes[f] for f in entry.flags if f in notes)
 
@@ -298,7 +523,11 @@ def plain_answer(answer: Answer, *, explain: bool = False, full: bool = False) -
             lines.extend("   " + sanitize(p) if p else "" for p in (e.answer or "").split("\n"))
             lines.append(f"   source: {sanitize(citations(e))}")
         else:
-            lines.append(f"{i}. {sanitize(e.question)}  (id {sanitize(e.id)} · score {r.score:g})")
+            meta = f"id {sanitize(e.id)} · score {r.score:g}"
+            note = flag_note(e)
+            if note:
+                meta += f" · {note}"
+            lines.append(f"{i}. {sanitize(e.question)}  ({meta})")
             lines.append(f"   source: {sanitize(citations(e))}")
         if explain and r.matched:
             lines.append(f"   matched: {sanitize(', '.join(r.matched))}")
@@ -325,26 +554,33 @@ def plain_explain(answer: Answer) -> list[str]:
     return out
 
 
-def nearest_message(answer: Answer) -> list[str]:
-    best = max((r.score for r in answer.nearest), default=0.0)
+def nearest_message(answer: Answer, *, explain: bool = False, show: str = "emh show") -> list[str]:
+    """The refusal: no confident answer, the closest questions (each wording
+    once, with all its ids) and how to read one. Scores only with --explain."""
     head = f"emh: no confident answer for {answer.query.strip()[:80]!r}"
-    if answer.nearest:
+    if explain and answer.nearest:
+        best = max(r.score for r in answer.nearest)
         head += f" (best score {best:g}, threshold {answer.threshold:g})"
     lines = [head]
-    if answer.nearest:
-        lines.append("Did you mean:")
-        lines.extend(f"  [{r.entry.id}] {r.entry.question}" for r in answer.nearest)
+    ids: dict[str, list[str]] = {}
+    for r in answer.nearest:
+        ids.setdefault(sanitize(r.entry.question), []).append(sanitize(r.entry.id))
+    if ids:
+        lines.append("Closest questions in the store:")
+        lines.extend(f"  [{', '.join(i)}] {q}" for q, i in ids.items())
+        lines.append(f"Read one with: {show} {sanitize(answer.nearest[0].entry.id)}")
     return lines
 
 
-def plain_entries(entries: Sequence[Entry]) -> str:
+def plain_entries(entries: Sequence[Entry], *, source: str | None = None) -> str:
+    """One tab-separated line per entry: id, question, topics, citations."""
     out = []
     for e in entries:
+        question, sources = listed_as(e, source)
         mark = " [unanswered]" if not e.answered else ""
         topics = sanitize(",".join(e.topics)) or "-"
-        out.append(
-            f"{sanitize(e.id)}\t{sanitize(e.question)}{mark}\t{topics}\t{sanitize(citations(e))}\n"
-        )
+        cites = sanitize(", ".join(s.citation for s in sources))
+        out.append(f"{sanitize(e.id)}\t{sanitize(question)}{mark}\t{topics}\t{cites}\n")
     return "".join(out)
 
 

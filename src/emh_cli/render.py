@@ -11,10 +11,18 @@ from collections.abc import Sequence
 
 from rich.console import Console, Group
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from emh_cli.model import Answer, Entry, Result
-from emh_cli.output import citations, flag_note, sanitize, shown_in_full
+from emh_cli.output import (
+    citations,
+    flag_note,
+    listed_as,
+    sanitize,
+    short_citation,
+    shown_in_full,
+)
 
 HIGHLIGHT = "bold yellow"
 
@@ -31,9 +39,21 @@ def _highlighted(text: str, words: Sequence[str]) -> Text:
     return t
 
 
-def _panel(r: Result | None, e: Entry, index: int | None = None) -> Panel:
+def _panel(r: Result | None, e: Entry, width: int, index: int | None = None) -> Panel:
+    """One entry in a box. The question is the box's title when it fits the
+    top border; else it goes whole, wrapped, at the top of the box."""
     words = r.highlight if r else ()
     body: list[Text] = []
+    title = Text()
+    if index is not None:
+        title.append(f"{index}. ", style="bold")
+    question = Text(sanitize(e.question), style="bold")
+    # "╭─ " + title + " ─" + at least one "─" + "╮"
+    if title.cell_len + question.cell_len + 7 <= width:
+        title.append_text(question)
+    else:
+        title.rstrip()
+        body.append(question)
     if e.answer is None:
         body.append(Text("(no answer in the source)", style="dim italic"))
     else:
@@ -45,14 +65,10 @@ def _panel(r: Result | None, e: Entry, index: int | None = None) -> Panel:
     if note:
         foot.append("  ⚠ " + note, style="magenta")
     body.append(foot)
-    title = Text()
-    if index is not None:
-        title.append(f"{index}. ", style="bold")
-    title.append(sanitize(e.question), style="bold")
     sub = Text(f"id {sanitize(e.id)}" + (f" · score {r.score:g}" if r else ""), style="dim")
     return Panel(
         Group(*body),
-        title=title,
+        title=title if title.plain else None,
         title_align="left",
         subtitle=sub,
         subtitle_align="right",
@@ -61,11 +77,37 @@ def _panel(r: Result | None, e: Entry, index: int | None = None) -> Panel:
     )
 
 
-def rich_answer(
-    console: Console, answer: Answer, *, explain: bool = False, full: bool = False
-) -> None:
-    from rich.table import Table
+def _compact(i: int, r: Result, width: int, short: dict[str, str]) -> Table:
+    """A result in brief: its number, the whole question (wrapped under itself),
+    then id, score, short citations and flags, on the question's line when
+    they fit and on the next line when not."""
+    e = r.entry
+    meta = Text(f"score {r.score:g} · id {sanitize(e.id)} · ", style="dim")
+    meta.append(sanitize(", ".join(short_citation(s, short) for s in e.sources)), style="cyan")
+    note = flag_note(e)
+    if note:
+        meta.append(" · ")
+        meta.append("⚠ " + note, style="magenta")
+    number = Text(f"{i}. ", style="bold")
+    text = Text(sanitize(e.question))
+    room = width - number.cell_len
+    text.append("\n" if text.cell_len + 2 + meta.cell_len > room else "  ")
+    text.append_text(meta)
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(number, text)
+    return grid
 
+
+def rich_answer(
+    console: Console,
+    answer: Answer,
+    *,
+    explain: bool = False,
+    full: bool = False,
+    short: dict[str, str] | None = None,
+) -> None:
     plan = answer.plan
     if plan is not None and plan.corrected:
         console.print(
@@ -74,13 +116,9 @@ def rich_answer(
         )
     for i, r in enumerate(answer.results, start=1):
         if shown_in_full(answer, i - 1, full):
-            console.print(_panel(r, r.entry, i))
+            console.print(_panel(r, r.entry, console.width, i))
         else:
-            line = Text(f"{i}. ", style="bold")
-            line.append(sanitize(r.entry.question))
-            line.append(f"  score {r.score:g} · id {sanitize(r.entry.id)} · ", style="dim")
-            line.append(sanitize(citations(r.entry)), style="cyan")
-            console.print(line)
+            console.print(_compact(i, r, console.width, short or {}))
     if explain and plan is not None:
         table = Table(title="How the query was read", title_justify="left", show_edge=False)
         table.add_column("word")
@@ -101,34 +139,54 @@ def rich_answer(
             console.print(Text(f"  {i}. matched: {sanitize(', '.join(r.matched))}", style="dim"))
 
 
-def rich_entries(console: Console, entries: Sequence[Entry]) -> None:
-    from rich.table import Table
+QUESTION_MIN = 36  # narrower than this, the topics column gives way to the question
 
-    table = Table(expand=False, show_lines=False, header_style="bold")
-    table.add_column("id", justify="right", no_wrap=True)
-    table.add_column("question", overflow="ellipsis", no_wrap=True, ratio=3)
-    table.add_column("topics", overflow="ellipsis", no_wrap=True, ratio=1, style="green")
-    table.add_column("source", overflow="ellipsis", no_wrap=True, ratio=1, style="cyan")
+
+def rich_entries(
+    console: Console,
+    entries: Sequence[Entry],
+    *,
+    source: str | None = None,
+    short: dict[str, str] | None = None,
+) -> None:
+    """The list as a table: the question whole (wrapped, never cut), topics
+    (wrapped; left to `show` when the terminal is too narrow for them) and
+    short citations (`000:13`, one a line)."""
+    short = short or {}
+    rows = []
     for e in entries:
-        q = Text(sanitize(e.question))
+        question, sources = listed_as(e, source)
+        q = Text(sanitize(question))
         if not e.answered:
             q.append(" (unanswered)", style="magenta")
-        table.add_row(
-            Text(sanitize(e.id)),
-            q,
-            Text(sanitize(", ".join(e.topics))),
-            Text(sanitize(citations(e))),
-        )
-    # Too wide for the terminal: without expand, rich squeezes the no_wrap
-    # columns to nothing (the ids vanish); with it, the ratios share the width.
-    wide = console.options.update_width(1 << 16)
-    if console.measure(table, options=wide).maximum > console.width:
-        table.expand = True
+        cites = Text(sanitize("\n".join(short_citation(s, short) for s in sources)))
+        rows.append((Text(sanitize(e.id)), q, Text(sanitize(", ".join(e.topics))), cites))
+
+    def widest(cells: Sequence[Text]) -> int:
+        return max((max(map(len, c.plain.split("\n"))) for c in cells), default=0)
+
+    id_w = max(2, widest([r[0] for r in rows]))
+    cite_w = max(6, widest([r[3] for r in rows]))
+    q_w = max((r[1].cell_len for r in rows), default=8)
+    longest_topic = max((len(sanitize(t)) for e in entries for t in e.topics), default=0)
+    topics_w = max(6, longest_topic + 1, min(widest([r[2] for r in rows]), console.width // 5))
+    # the box: one bar per column plus one, and a space each side of every cell
+    with_topics = console.width - (5 + 8) - id_w - cite_w - topics_w
+    show_topics = with_topics >= QUESTION_MIN
+    room = with_topics if show_topics else console.width - (4 + 6) - id_w - cite_w
+    table = Table(header_style="bold")
+    table.add_column("id", justify="right", no_wrap=True, width=id_w)
+    table.add_column("question", overflow="fold", width=max(8, min(q_w, room)))
+    if show_topics:
+        table.add_column("topics", overflow="fold", style="green", width=topics_w)
+    table.add_column("source", no_wrap=True, overflow="ellipsis", style="cyan", width=cite_w)
+    for id_, q, topics, cites in rows:
+        table.add_row(id_, q, topics, cites) if show_topics else table.add_row(id_, q, cites)
     console.print(table)
 
 
 def rich_entry(console: Console, entry: Entry) -> None:
-    console.print(_panel(None, entry))
+    console.print(_panel(None, entry, console.width))
     for q in entry.questions[1:]:
         console.print(Text("also asked as: ", style="dim") + Text(sanitize(q)))
     console.print(
@@ -142,8 +200,6 @@ def rich_entry(console: Console, entry: Entry) -> None:
 
 
 def rich_counts(console: Console, rows: Sequence[tuple[str, int]], what: str) -> None:
-    from rich.table import Table
-
     table = Table(header_style="bold")
     table.add_column("topic" if what == "topics" else "document", overflow="ellipsis", no_wrap=True)
     table.add_column("entries", justify="right")
