@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -446,3 +447,104 @@ def test_merged_answer_text_is_one_of_its_sources() -> None:
             qa = qas[(s["document"], s["line"])]
             if e["answer"] is not None:
                 assert squash(e["answer"]) == squash(qa.answer or "")
+
+
+# -- build never destroys a file it was not meant to replace ---------------------------
+
+DOC = "Where do I park?\nIn the car park.\n"
+
+
+def refused(r: Result, target: Path, before: bytes) -> str:
+    """Exit 2, nothing on stdout, one line on stderr, the target byte-identical."""
+    assert (r.exit_code, r.stdout) == (2, ""), r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert target.read_bytes() == before
+    return r.stderr
+
+
+@pytest.mark.parametrize("force", [[], ["--force"], ["-f"]])
+def test_build_refuses_to_overwrite_its_source(
+    cli: Invoke, tmp_path: Path, force: list[str]
+) -> None:
+    src = tmp_path / "my-faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    err = refused(cli("build", str(src), "-o", str(src), *force), src, DOC.encode())
+    assert err == (
+        f"emh: {src}: is a source of this build; refusing to overwrite it "
+        f"(write the store elsewhere, e.g. -o {tmp_path / 'my-faq.json'})\n"
+    )
+
+
+def test_build_refuses_any_of_several_sources(cli: Invoke, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(DOC, encoding="utf-8")
+    b.write_text("Is it free?\nYes.\n", encoding="utf-8")
+    refused(cli("build", str(a), str(b), "-o", str(b)), b, b"Is it free?\nYes.\n")
+    assert a.read_text(encoding="utf-8") == DOC
+
+
+def test_build_refuses_a_source_spelled_otherwise(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sub").mkdir()
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    (tmp_path / "link.txt").symlink_to(src)
+    os.link(src, tmp_path / "hard.txt")
+    monkeypatch.chdir(tmp_path)
+    for spelling in ["./faq.txt", "sub/../faq.txt", str(src), "link.txt", "hard.txt"]:
+        err = refused(cli("build", "faq.txt", "-o", spelling), src, DOC.encode())
+        assert err.startswith(f"emh: {Path(spelling)}: is a source of this build")
+        if str(Path(spelling)) != "faq.txt":
+            assert "(the same file as the source faq.txt)" in err
+    # and the other way round: the source named through the link
+    refused(cli("build", "link.txt", "-o", "faq.txt"), src, DOC.encode())
+    assert (tmp_path / "link.txt").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"# My notes\n", b"", b'{"name": "package.json"}\n', b"[1, 2]\n", b"{not json", b"\xff\xfe"],
+)
+def test_build_refuses_an_existing_non_store_without_force(
+    cli: Invoke, tmp_path: Path, content: bytes
+) -> None:
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    notes = tmp_path / "notes.md"
+    notes.write_bytes(content)
+    err = refused(cli("build", str(src), "-o", str(notes)), notes, content)
+    assert err == (
+        f"emh: {notes}: exists and is not an emh store; refusing to overwrite it "
+        "(--force replaces it)\n"
+    )
+    r = cli("build", str(src), "-o", str(notes), "--force")
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert json.loads(notes.read_bytes())["entries"][0]["question"] == "Where do I park?"
+
+
+def test_build_replaces_an_existing_store_without_force(cli: Invoke, tmp_path: Path) -> None:
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    out = tmp_path / "faq.json"
+    assert cli("build", str(src), "-o", str(out)).exit_code == 0
+    src.write_text("Is it free?\nYes.\n", encoding="utf-8")
+    r = cli("build", str(src), "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(out.read_bytes())["entries"][0]["question"] == "Is it free?"
+    # a store written by hand (any key order, another version) is a store too
+    out.write_text('{"entries": [], "schema_version": 99}', encoding="utf-8")
+    assert cli("build", str(src), "-o", str(out)).exit_code == 0
+    assert json.loads(out.read_bytes())["schema_version"] == 1
+
+
+def test_build_never_replaces_a_device(cli: Invoke, tmp_path: Path) -> None:
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    for force in ([], ["--force"]):
+        r = cli("build", str(src), "-o", os.devnull, *force)
+        assert (r.exit_code, r.stdout) == (2, "")
+        assert (
+            r.stderr
+            == f"emh: {os.devnull}: not a regular file; refusing to replace it with a store\n"
+        )

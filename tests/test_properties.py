@@ -190,3 +190,36 @@ def test_built_answer_round_trips_through_ask_json(
     out = json.loads(r.stdout)
     assert out["results"][0]["answer"] == answer
     assert out["results"][0]["citations"] == ["d.txt:1"]
+
+
+# -- build never replaces a file that is not a store ---------------------------------------------
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
+def test_build_never_replaces_what_is_not_a_store(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes
+) -> None:
+    """Whatever an existing output holds, it survives byte for byte unless it is a
+    store (a JSON object with a schema_version key) or --force is given."""
+    from emh_cli.store import looks_like_store
+
+    folder = tmp_path_factory.mktemp("keep", numbered=True)
+    src = folder / "faq.txt"
+    src.write_text("What is it?\nThis.\n", encoding="utf-8")
+    out = folder / "out.json"
+    out.write_bytes(content)
+    r = invoke(["build", str(src), "-o", str(out)])
+    if looks_like_store(out):
+        event("a store")
+        assert r.exit_code == 0, r.stderr
+    else:
+        assert r.exit_code == 2
+        assert r.stderr.endswith(
+            "is not an emh store; refusing to overwrite it (--force replaces it)\n"
+        )
+        assert out.read_bytes() == content
+        assert sorted(p.name for p in folder.iterdir()) == ["faq.txt", "out.json"]
+    # never the source, whatever --force says
+    r = invoke(["build", str(src), "-o", str(src), "--force"])
+    assert r.exit_code == 2 and src.read_text(encoding="utf-8") == "What is it?\nThis.\n"

@@ -143,7 +143,8 @@ def test_limit_larger_than_the_store(cli: Invoke) -> None:
 # -- build: every failure leaves the output byte-identical -----------------------------
 
 
-OLD = b'{"precious": "old store"}\n'
+# An existing store (`emh build` refuses to replace anything else without --force).
+OLD = b'{"schema_version": 1, "precious": "old store"}\n'
 
 
 def failing_build(tmp_path: Path, name: str) -> tuple[list[str], str]:

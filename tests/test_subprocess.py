@@ -363,3 +363,21 @@ def test_bundled_store_path_is_used(tmp_path: Path) -> None:
     assert (
         json.loads(r.stdout)[0]["sha256"] == json.loads(FAQ.read_text())["documents"][0]["sha256"]
     )
+
+
+def test_build_over_its_source_in_cwd(tmp_path: Path) -> None:
+    """The issue's example: `emh build my-faq.txt -o my-faq.txt` keeps the document."""
+    doc = b"Where do I park?\nIn the car park.\n"
+    (tmp_path / "my-faq.txt").write_bytes(doc)
+    (tmp_path / "notes.md").write_bytes(b"# notes\n")
+    r = run_emh(["build", "my-faq.txt", "-o", "my-faq.txt"], cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (2, b"")
+    assert r.stderr == (
+        b"emh: my-faq.txt: is a source of this build; refusing to overwrite it "
+        b"(write the store elsewhere, e.g. -o my-faq.json)\n"
+    )
+    r = run_emh(["build", "my-faq.txt", "-o", "notes.md"], cwd=tmp_path)
+    assert r.returncode == 2 and b"not an emh store" in r.stderr
+    assert (tmp_path / "my-faq.txt").read_bytes() == doc
+    assert (tmp_path / "notes.md").read_bytes() == b"# notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-faq.txt", "notes.md"]

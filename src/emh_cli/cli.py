@@ -341,6 +341,9 @@ def sources(json_: JsonOpt = False) -> None:
     "The store's vocabulary (subject, abbreviations, synonyms, topics) comes from a "
     "folder named 'lexicon' beside the documents, or --lexicon DIR, and from what the "
     "documents define.\n\n"
+    "PATH is never overwritten when it is one of the SOURCEs, nor, without --force, "
+    "when it exists and is not an emh store (a JSON object with a schema_version key); "
+    "an existing store is rebuilt.\n\n"
     "\b\nExamples:\n"
     "  emh build data/sources/*.txt --output data/faq.json\n"
     '  emh build my-faq.txt -o my.json && emh --data my.json ask "..."',
@@ -369,15 +372,25 @@ def build(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            "-f",
+            help="Overwrite PATH even if it is not an emh store (never a SOURCE).",
+        ),
+    ] = False,
 ) -> None:
     from emh_cli.build import build as build_store
-    from emh_cli.build import lexicon_folder, read_sources, write_atomic
+    from emh_cli.build import check_output, lexicon_folder, read_sources, write_atomic
     from emh_cli.index import prime_cache
     from emh_cli.vocabulary import read_vocabulary
 
+    read = read_sources(sources)
+    check_output(output, sources, force=force)
     folder = lexicon if lexicon is not None else lexicon_folder(sources)
     vocabulary = read_vocabulary(folder) if folder is not None else {}
-    result = build_store(read_sources(sources), vocabulary)
+    result = build_store(read, vocabulary)
     analyzer = result.analyzer
     assert analyzer is not None
     write_atomic(output, result.serialize())

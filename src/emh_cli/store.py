@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,31 @@ def resolve_store_path(option: str | None) -> Path:
     if env:
         return Path(env)
     return bundled_store_path()
+
+
+_STORE_HEAD = re.compile(rb'\A\s*\{\s*"schema_version"\s*:')
+
+
+def looks_like_store(path: Path) -> bool:
+    """Whether `path` holds an emh store: a JSON object with a top-level
+    "schema_version" key (any version, valid or not otherwise: it is what
+    `emh build` may replace without --force). Files that `emh build` wrote
+    start with that key and are recognised from their first bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+            if _STORE_HEAD.match(head):
+                return True
+            if not head.lstrip().startswith(b"{"):
+                return False
+            data = head + f.read()
+    except OSError:
+        return False
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(obj, dict) and "schema_version" in obj
 
 
 def read_store_bytes(path: Path) -> bytes:
