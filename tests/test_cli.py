@@ -548,3 +548,23 @@ def test_build_never_replaces_a_device(cli: Invoke, tmp_path: Path) -> None:
             r.stderr
             == f"emh: {os.devnull}: not a regular file; refusing to replace it with a store\n"
         )
+
+
+def test_build_warns_about_slips_of_layout(cli: Invoke, tmp_path: Path) -> None:
+    src = tmp_path / "park.txt"
+    src.write_text(
+        "Is it open?\n\nYes.\n\nWhere do I park? Use the car park.\n\n"
+        "When is it open?\n\nIt opens at nine. Is it open on Sundays?\nYes, from ten.\n",
+        encoding="utf-8",
+    )
+    r = cli("build", str(src), "-o", str(tmp_path / "park.json"))
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert r.stderr.splitlines() == [
+        "park.txt:5: question and answer on one line: the line does not end in '?', so it "
+        "was read as more of the answer to line 1; put the answer on a line of its own",
+        "park.txt:7: question has no answer; kept as unanswered",
+        "park.txt:9: this line ends in '?', so it became a question with line 10 as its "
+        "answer; it reads like part of the answer to line 7 (it begins with a statement)",
+        f"emh: wrote {tmp_path / 'park.json'}: 3 entries (2 answered, 1 unanswered) "
+        "from 1 documents",
+    ]

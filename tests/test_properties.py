@@ -223,3 +223,25 @@ def test_build_never_replaces_what_is_not_a_store(
     # never the source, whatever --force says
     r = invoke(["build", str(src), "-o", str(src), "--force"])
     assert r.exit_code == 2 and src.read_text(encoding="utf-8") == "What is it?\nThis.\n"
+
+
+# -- a question and its answer on one line is always reported -----------------------------------
+
+WORD = st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=8)
+
+
+@given(
+    question=st.lists(WORD, min_size=3, max_size=8).map(lambda ws: " ".join(ws) + "?"),
+    answer=st.lists(WORD, min_size=1, max_size=8).map(lambda ws: " ".join(ws) + "."),
+    before=st.sampled_from(["", "What is it?\nIt is.\n", "What is it?\n\nIt is.\n\n"]),
+)
+def test_question_and_answer_on_one_line_is_always_reported(
+    question: str, answer: str, before: str
+) -> None:
+    text = f"{before}{question} {answer}\n"
+    line = before.count("\n") + 1
+    doc = parse_document("doc.txt", text)
+    found = [d for d in doc.diagnostics if "question and answer on one line" in d.message]
+    assert [(d.document, d.line) for d in found] == [("doc.txt", line)]
+    # the parse is what it was: the line is text, never a question
+    assert [qa.line for qa in doc.items] == [qa.line for qa in oracle_parse("doc.txt", text)]
