@@ -566,5 +566,32 @@ def test_build_warns_about_slips_of_layout(cli: Invoke, tmp_path: Path) -> None:
         "park.txt:9: this line ends in '?', so it became a question with line 10 as its "
         "answer; it reads like part of the answer to line 7 (it begins with a statement)",
         f"emh: wrote {tmp_path / 'park.json'}: 3 entries (2 answered, 1 unanswered) "
-        "from 1 documents",
+        "from 1 document",
     ]
+
+
+@pytest.mark.parametrize(
+    ("docs", "summary"),
+    [
+        ({"a.txt": "Is it one?\nYes.\n"}, "1 entry (1 answered, 0 unanswered) from 1 document"),
+        (
+            {"a.txt": "Is it one?\nYes.\n", "b.txt": "Is it two?\n"},
+            "2 entries (1 answered, 1 unanswered) from 2 documents",
+        ),
+    ],
+)
+def test_build_summary_counts_in_the_right_number(
+    cli: Invoke, tmp_path: Path, docs: dict[str, str], summary: str
+) -> None:
+    for name, text in docs.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "s.json"
+    r = cli("build", *(str(tmp_path / n) for n in docs), "-o", str(out), "-q")
+    assert (r.exit_code, r.stderr) == (0, f"emh: wrote {out}: {summary}\n")
+
+
+def test_unknown_id_in_a_store_of_one(cli: Invoke, make_store: StoreMaker) -> None:
+    store = make_store("Is it one?\nYes.\n")
+    r = cli("--data", str(store), "show", "2")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == "emh: no entry with id '2' (the only id is 1); nearest: 1\n"

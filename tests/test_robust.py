@@ -288,7 +288,7 @@ def test_twenty_megabyte_source(cli: Invoke, tmp_path: Path) -> None:
     out = tmp_path / "huge.json"
     r = cli("build", str(src), "-o", str(out))
     assert r.exit_code == 0, r.stderr
-    assert r.stderr.endswith(f"{i} entries ({i} answered, 0 unanswered) from 1 documents\n")
+    assert r.stderr.endswith(f"{i} entries ({i} answered, 0 unanswered) from 1 document\n")
     entries = json.loads(out.read_text(encoding="utf-8"))["entries"]
     assert len(entries) == i
     assert entries[-1]["sources"][0]["line"] == 2 * i - 1

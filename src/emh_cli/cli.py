@@ -400,11 +400,13 @@ def build(
         for d in result.diagnostics:
             sys.stderr.write(sanitize(str(d)) + "\n")
     prime_cache(output, result, analyzer)
+    from emh_cli.plural import plural
+
     answered = sum(1 for e in result.entries if e.answered)
     sys.stderr.write(
-        f"emh: wrote {output}: {len(result.entries)} entries "
+        f"emh: wrote {output}: {plural(len(result.entries), 'entry', 'entries')} "
         f"({answered} answered, {len(result.entries) - answered} unanswered) "
-        f"from {len(result.documents)} documents\n"
+        f"from {plural(len(result.documents), 'document')}\n"
     )
 
 
