@@ -245,3 +245,31 @@ def test_question_and_answer_on_one_line_is_always_reported(
     assert [(d.document, d.line) for d in found] == [("doc.txt", line)]
     # the parse is what it was: the line is text, never a question
     assert [qa.line for qa in doc.items] == [qa.line for qa in oracle_parse("doc.txt", text)]
+
+
+# -- --data means the same before and after the command -----------------------------------------
+
+COMMAND = st.sampled_from(["ask", "list", "show", "topics", "sources"])
+REST = st.lists(
+    st.sampled_from(
+        ["--json", "--explain", "--full", "--no-pager", "how is it treated", "spleen", "1",
+         "24", "thalassaemia", "abc", "+++", ""]
+    ),
+    max_size=4,
+)  # fmt: skip
+
+
+@given(command=COMMAND, rest=REST)
+def test_data_before_or_after_the_command_is_the_same(
+    workdir: Path, command: str, rest: list[str]
+) -> None:
+    with contextlib.chdir(workdir):
+        before = invoke(["--data", "faq.json", command, *rest])
+        after = invoke([command, *rest, "--data", "faq.json"])
+        inside = invoke([command, "--data", "faq.json", *rest])
+    assert (before.exit_code, before.stdout, before.stderr) == (
+        after.exit_code,
+        after.stdout,
+        after.stderr,
+    )
+    assert (inside.exit_code, inside.stdout) == (before.exit_code, before.stdout)
