@@ -714,3 +714,14 @@ def test_data_after_build_or_help_is_accepted(cli: Invoke, tmp_path: Path) -> No
     assert r.exit_code == 0, r.stderr
     assert cli("help", "--data", "x.json").exit_code == 0
     assert "--data PATH" not in cli("build", "--help").stdout  # accepted, not advertised
+
+
+def test_build_refuses_a_lexicon_file(cli: Invoke, tmp_path: Path) -> None:
+    """The vocabulary files a build reads are its sources too."""
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    (tmp_path / "lexicon").mkdir()
+    words = tmp_path / "lexicon" / "stopwords.txt"
+    words.write_text("the\n", encoding="utf-8")
+    err = refused(cli("build", str(src), "-o", str(words), "--force"), words, b"the\n")
+    assert err.startswith(f"emh: {words}: is a source of this build")

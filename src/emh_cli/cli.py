@@ -541,8 +541,12 @@ def build(
     from emh_cli.vocabulary import read_vocabulary
 
     read = read_sources(sources)
-    check_output(output, sources, force=force)
     folder = lexicon if lexicon is not None else lexicon_folder(sources)
+    inputs = [
+        *sources,
+        *(sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []),
+    ]
+    check_output(output, inputs, force=force)
     vocabulary = read_vocabulary(folder) if folder is not None else {}
     result = build_store(read, vocabulary)
     analyzer = result.analyzer
