@@ -301,3 +301,55 @@ def test_written_store_gets_normal_permissions(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# -- which outputs a build may replace ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "is_store"),
+    [
+        (b'{\n  "schema_version": 1,\n  "entries": []\n}\n', True),
+        (b'  {"schema_version":"x"}', True),
+        (b'{"entries": [], "schema_version": 1}', True),  # any key order
+        (b'{"entries": [], "version": 1}', False),
+        (b'{"a": {"schema_version": 1}}', False),  # only at the top level
+        (b'[{"schema_version": 1}]', False),
+        (b'{"schema_version": 1', True),  # a damaged store may be rebuilt
+        (b"", False),
+        (b"What is it?\nThis.\n", False),
+        (b"\xef\xbb\xbf" + b'{"entries": [], "schema_version": 1}', False),
+        (b'{"x": "\xff"}', False),
+    ],
+)
+def test_looks_like_store(tmp_path: Path, content: bytes, is_store: bool) -> None:
+    from emh_cli.store import looks_like_store
+
+    p = tmp_path / "f.json"
+    p.write_bytes(content)
+    assert looks_like_store(p) is is_store
+    assert looks_like_store(tmp_path / "missing.json") is False
+    assert looks_like_store(tmp_path) is False
+
+
+def test_the_bundled_store_looks_like_a_store() -> None:
+    from emh_cli.store import looks_like_store
+
+    assert looks_like_store(FAQ)
+
+
+def test_check_output(tmp_path: Path) -> None:
+    from emh_cli.build import check_output
+    from emh_cli.errors import UsageError
+
+    src = tmp_path / "a.txt"
+    src.write_text("Q?\nA.\n")
+    check_output(tmp_path / "new.json", [src])  # a new file: fine
+    check_output(tmp_path / "new.json", [tmp_path / "missing.txt"])
+    with pytest.raises(UsageError, match="is a source of this build"):
+        check_output(src, [tmp_path / "missing.txt", src], force=True)
+    (tmp_path / "notes.md").write_text("notes")
+    with pytest.raises(UsageError, match="not an emh store"):
+        check_output(tmp_path / "notes.md", [src])
+    check_output(tmp_path / "notes.md", [src], force=True)
+    check_output(tmp_path, [src])  # a directory: write_atomic explains

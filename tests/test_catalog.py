@@ -73,6 +73,20 @@ def test_nearest_ids() -> None:
 def test_missing_id_message() -> None:
     e = catalog.missing_id("99", ["1", "2", "3"])
     assert str(e) == "no entry with id '99' (ids run from 1 to 3); nearest: 3, 2, 1"
+    e = catalog.missing_id("2", ["1"])
+    assert str(e) == "no entry with id '2' (the only id is 1); nearest: 1"
+
+
+@pytest.mark.parametrize(
+    ("n", "one", "many", "text"),
+    [(0, "entry", "entries", "0 entries"), (1, "entry", "entries", "1 entry"),
+     (2, "entry", "entries", "2 entries"), (1, "document", None, "1 document"),
+     (21, "document", None, "21 documents")],
+)  # fmt: skip
+def test_plural(n: int, one: str, many: str | None, text: str) -> None:
+    from emh_cli.plural import plural
+
+    assert plural(n, one, many) == text
 
 
 def test_filters_and_counts(entries: tuple[Entry, ...]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,69 @@ def test_help(cli: Invoke, args: list[str]) -> None:
 def test_unknown_command(cli: Invoke) -> None:
     r = cli("frobnicate")
     assert (r.exit_code, r.stdout) == (2, "")
-    assert "No such command 'frobnicate'" in r.stderr
+    assert r.stderr == "emh: no such command 'frobnicate' (see 'emh --help')\n"
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("aks", "ask"), ("lst", "list"), ("shwo", "show"), ("topic", "topics")]
+)
+def test_mistyped_command_suggests_once(cli: Invoke, typo: str, meant: str) -> None:
+    r = cli(typo, "spleen")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert (
+        r.stderr == f"emh: no such command {typo!r}; did you mean {meant!r}? (see 'emh --help')\n"
+    )
+
+
+def test_mistyped_option_suggests_once(cli: Invoke) -> None:
+    r = cli("ask", "spleen", "--ful")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == (
+        "emh: no such option '--ful'; did you mean '--full'? (see 'emh ask --help')\n"
+    )
+
+
+@pytest.mark.parametrize("args", [["help"], ["--help"]])
+def test_help_command(cli: Invoke, args: list[str]) -> None:
+    r = cli(*args)
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout.startswith("Usage: emh [OPTIONS] [COMMAND]")
+    assert r.stdout == cli("--help").stdout
+    assert "  help " in r.stdout  # listed among the commands
+
+
+def test_help_for_a_command(cli: Invoke) -> None:
+    r = cli("help", "ask")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout == cli("ask", "--help").stdout
+    r = cli("help", "aks")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == "emh: no such command 'aks'; did you mean 'ask'? (see 'emh --help')\n"
+
+
+@pytest.mark.parametrize("args", [["--version"], ["-V"], ["version"]])
+def test_every_spelling_of_version(cli: Invoke, args: list[str]) -> None:
+    r = cli(*args)
+    assert (r.exit_code, r.stdout, r.stderr) == (0, f"emh {__version__}\n", "")
+
+
+def test_arguments_are_described_in_help(cli: Invoke) -> None:
+    for command, line in [
+        ("ask", "[QUERY]...  The question, in any words"),
+        ("list", "[TOPIC]  Only entries under this topic (the same as --topic)."),
+        ("show", "ID  An id from `emh list`."),
+        ("build", "SOURCE...  Source documents (UTF-8 text)."),
+    ]:
+        out = cli(command, "--help").stdout
+        assert line in out, out
+        assert "Positional arguments" not in out  # listed once
+
+
+@pytest.mark.parametrize("command", ["ask", "list", "show", "topics", "sources"])
+def test_json_help_describes_the_json(cli: Invoke, command: str) -> None:
+    out = " ".join(cli(command, "--help").stdout.split())
+    assert "README" not in out
+    assert "--json Write " in out and "JSON" in out
 
 
 # -- ask ---------------------------------------------------------------------------
@@ -144,7 +207,10 @@ def test_ask_min_score(cli: Invoke) -> None:
     assert (r.exit_code, r.stdout) == (2, "")
     r = cli("ask", "how is it treated", "--json", "--min-score", "nan")
     assert (r.exit_code, r.stdout) == (2, "")
-    assert "Invalid value for '--min-score'" in r.stderr
+    assert r.stderr == (
+        "emh: invalid value for '--min-score': nan is not a number in the range 0<=x<=100 "
+        "(see 'emh ask --help')\n"
+    )
 
 
 def test_ask_batch(cli: Invoke) -> None:
@@ -324,7 +390,7 @@ def test_show_unknown_text_id(cli: Invoke) -> None:
 def test_show_missing_argument(cli: Invoke) -> None:
     r = cli("show")
     assert (r.exit_code, r.stdout) == (2, "")
-    assert "Missing argument 'ID'" in r.stderr
+    assert r.stderr == "emh: missing argument 'ID' (see 'emh show --help')\n"
 
 
 # -- topics, sources ------------------------------------------------------------------
@@ -432,10 +498,10 @@ def test_build_then_query(cli: Invoke, tmp_path: Path) -> None:
 def test_build_needs_output_and_sources(cli: Invoke, tmp_path: Path) -> None:
     r = cli("build", str(REAL_SOURCES[0]))
     assert (r.exit_code, r.stdout) == (2, "")
-    assert "Missing option '--output'" in r.stderr
+    assert r.stderr == "emh: missing option '--output' / '-o' (see 'emh build --help')\n"
     r = cli("build", "-o", str(tmp_path / "x.json"))
     assert (r.exit_code, r.stdout) == (2, "")
-    assert "Missing argument 'SOURCE...'" in r.stderr
+    assert r.stderr == "emh: missing argument 'SOURCE...' (see 'emh build --help')\n"
 
 
 def test_merged_answer_text_is_one_of_its_sources() -> None:
@@ -446,3 +512,216 @@ def test_merged_answer_text_is_one_of_its_sources() -> None:
             qa = qas[(s["document"], s["line"])]
             if e["answer"] is not None:
                 assert squash(e["answer"]) == squash(qa.answer or "")
+
+
+# -- build never destroys a file it was not meant to replace ---------------------------
+
+DOC = "Where do I park?\nIn the car park.\n"
+
+
+def refused(r: Result, target: Path, before: bytes) -> str:
+    """Exit 2, nothing on stdout, one line on stderr, the target byte-identical."""
+    assert (r.exit_code, r.stdout) == (2, ""), r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert target.read_bytes() == before
+    return r.stderr
+
+
+@pytest.mark.parametrize("force", [[], ["--force"], ["-f"]])
+def test_build_refuses_to_overwrite_its_source(
+    cli: Invoke, tmp_path: Path, force: list[str]
+) -> None:
+    src = tmp_path / "my-faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    err = refused(cli("build", str(src), "-o", str(src), *force), src, DOC.encode())
+    assert err == (
+        f"emh: {src}: is a source of this build; refusing to overwrite it "
+        f"(write the store elsewhere, e.g. -o {tmp_path / 'my-faq.json'})\n"
+    )
+
+
+def test_build_refuses_any_of_several_sources(cli: Invoke, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(DOC, encoding="utf-8")
+    b.write_text("Is it free?\nYes.\n", encoding="utf-8")
+    refused(cli("build", str(a), str(b), "-o", str(b)), b, b"Is it free?\nYes.\n")
+    assert a.read_text(encoding="utf-8") == DOC
+
+
+def test_build_refuses_a_source_spelled_otherwise(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sub").mkdir()
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    (tmp_path / "link.txt").symlink_to(src)
+    os.link(src, tmp_path / "hard.txt")
+    monkeypatch.chdir(tmp_path)
+    for spelling in ["./faq.txt", "sub/../faq.txt", str(src), "link.txt", "hard.txt"]:
+        err = refused(cli("build", "faq.txt", "-o", spelling), src, DOC.encode())
+        assert err.startswith(f"emh: {Path(spelling)}: is a source of this build")
+        if str(Path(spelling)) != "faq.txt":
+            assert "(the same file as the source faq.txt)" in err
+    # and the other way round: the source named through the link
+    refused(cli("build", "link.txt", "-o", "faq.txt"), src, DOC.encode())
+    assert (tmp_path / "link.txt").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"# My notes\n", b"", b'{"name": "package.json"}\n', b"[1, 2]\n", b"{not json", b"\xff\xfe"],
+)
+def test_build_refuses_an_existing_non_store_without_force(
+    cli: Invoke, tmp_path: Path, content: bytes
+) -> None:
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    notes = tmp_path / "notes.md"
+    notes.write_bytes(content)
+    err = refused(cli("build", str(src), "-o", str(notes)), notes, content)
+    assert err == (
+        f"emh: {notes}: exists and is not an emh store; refusing to overwrite it "
+        "(--force replaces it)\n"
+    )
+    r = cli("build", str(src), "-o", str(notes), "--force")
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert json.loads(notes.read_bytes())["entries"][0]["question"] == "Where do I park?"
+
+
+def test_build_replaces_an_existing_store_without_force(cli: Invoke, tmp_path: Path) -> None:
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    out = tmp_path / "faq.json"
+    assert cli("build", str(src), "-o", str(out)).exit_code == 0
+    src.write_text("Is it free?\nYes.\n", encoding="utf-8")
+    r = cli("build", str(src), "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(out.read_bytes())["entries"][0]["question"] == "Is it free?"
+    # a store written by hand (any key order, another version) is a store too
+    out.write_text('{"entries": [], "schema_version": 99}', encoding="utf-8")
+    assert cli("build", str(src), "-o", str(out)).exit_code == 0
+    assert json.loads(out.read_bytes())["schema_version"] == 1
+
+
+def test_build_never_replaces_a_device(cli: Invoke, tmp_path: Path) -> None:
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    for force in ([], ["--force"]):
+        r = cli("build", str(src), "-o", os.devnull, *force)
+        assert (r.exit_code, r.stdout) == (2, "")
+        assert (
+            r.stderr
+            == f"emh: {os.devnull}: not a regular file; refusing to replace it with a store\n"
+        )
+
+
+def test_build_warns_about_slips_of_layout(cli: Invoke, tmp_path: Path) -> None:
+    src = tmp_path / "park.txt"
+    src.write_text(
+        "Is it open?\n\nYes.\n\nWhere do I park? Use the car park.\n\n"
+        "When is it open?\n\nIt opens at nine. Is it open on Sundays?\nYes, from ten.\n",
+        encoding="utf-8",
+    )
+    r = cli("build", str(src), "-o", str(tmp_path / "park.json"))
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert r.stderr.splitlines() == [
+        "park.txt:5: question and answer on one line: the line does not end in '?', so it "
+        "was read as more of the answer to line 1; put the answer on a line of its own",
+        "park.txt:7: question has no answer; kept as unanswered",
+        "park.txt:9: this line ends in '?', so it became a question with line 10 as its "
+        "answer; it reads like part of the answer to line 7 (it begins with a statement)",
+        f"emh: wrote {tmp_path / 'park.json'}: 3 entries (2 answered, 1 unanswered) "
+        "from 1 document",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("docs", "summary"),
+    [
+        ({"a.txt": "Is it one?\nYes.\n"}, "1 entry (1 answered, 0 unanswered) from 1 document"),
+        (
+            {"a.txt": "Is it one?\nYes.\n", "b.txt": "Is it two?\n"},
+            "2 entries (1 answered, 1 unanswered) from 2 documents",
+        ),
+    ],
+)
+def test_build_summary_counts_in_the_right_number(
+    cli: Invoke, tmp_path: Path, docs: dict[str, str], summary: str
+) -> None:
+    for name, text in docs.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "s.json"
+    r = cli("build", *(str(tmp_path / n) for n in docs), "-o", str(out), "-q")
+    assert (r.exit_code, r.stderr) == (0, f"emh: wrote {out}: {summary}\n")
+
+
+def test_unknown_id_in_a_store_of_one(cli: Invoke, make_store: StoreMaker) -> None:
+    store = make_store("Is it one?\nYes.\n")
+    r = cli("--data", str(store), "show", "2")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == "emh: no entry with id '2' (the only id is 1); nearest: 1\n"
+
+
+# -- the command line: list TOPIC, --data after the command --------------------------
+
+
+@pytest.mark.parametrize("spelling", ["thalassemia", "Thalassaemia", "thal"])
+def test_list_takes_a_topic_argument(cli: Invoke, spelling: str) -> None:
+    out = ok_json(cli("list", spelling, "--json"))
+    assert isinstance(out, list)
+    assert [e["id"] for e in out] == expected_thalassemia_ids()
+    assert ok_json(cli("list", spelling, "--topic", "thalassemia", "--json")) == out
+
+
+def test_list_with_two_different_topics(cli: Invoke) -> None:
+    r = cli("list", "thalassemia", "--topic", "spleen")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == (
+        "emh: two topics: 'thalassemia' and --topic 'spleen'; give one (see 'emh list --help')\n"
+    )
+    r = cli("list", "nope")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr.startswith("emh: unknown topic 'nope'")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask", "store", "--json", "--min-score", "0"],
+        ["list", "--json"],
+        ["show", "1", "--json"],
+        ["topics", "--json"],
+        ["sources", "--json"],
+    ],
+)
+def test_data_after_the_command(cli: Invoke, make_store: StoreMaker, args: list[str]) -> None:
+    a = make_store("What is store A?\nThe first store.\n", doc_name="a.txt")
+    b = make_store("What is store B?\nThe second store.\n", doc_name="b.txt")
+    before = ok_json(cli("--data", str(a), *args))
+    assert ok_json(cli(*args, "--data", str(a))) == before
+    assert ok_json(cli(args[0], "--data", str(a), *args[1:])) == before
+    # given twice, the one after the command wins (the later one)
+    assert ok_json(cli("--data", str(b), *args, "--data", str(a))) == before
+    if args[0] != "topics":  # both stores have the same (empty) topics
+        assert ok_json(cli(*args, "--data", str(b))) != before
+        assert "a.txt" in json.dumps(before)
+
+
+def test_data_after_build_or_help_is_accepted(cli: Invoke, tmp_path: Path) -> None:
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    r = cli("build", str(src), "-o", str(tmp_path / "s.json"), "--data", "ignored.json")
+    assert r.exit_code == 0, r.stderr
+    assert cli("help", "--data", "x.json").exit_code == 0
+    assert "--data PATH" not in cli("build", "--help").stdout  # accepted, not advertised
+
+
+def test_build_refuses_a_lexicon_file(cli: Invoke, tmp_path: Path) -> None:
+    """The vocabulary files a build reads are its sources too."""
+    src = tmp_path / "faq.txt"
+    src.write_text(DOC, encoding="utf-8")
+    (tmp_path / "lexicon").mkdir()
+    words = tmp_path / "lexicon" / "stopwords.txt"
+    words.write_text("the\n", encoding="utf-8")
+    err = refused(cli("build", str(src), "-o", str(words), "--force"), words, b"the\n")
+    assert err.startswith(f"emh: {words}: is a source of this build")

@@ -274,3 +274,98 @@ def test_decode_rejects_bad_utf8_with_line_and_column() -> None:
     with pytest.raises(SourceError) as e:
         decode_source("latin.txt", b"Q?\nCaf" + b"\xe9 au lait\n")
     assert str(e.value) == "latin.txt:2: not valid UTF-8 (byte 0xe9 at column 4)"
+
+
+# -- slips of layout that change what a document means --------------------------------
+
+
+def diags(text: str) -> list[str]:
+    return [str(d) for d in parse_text(text).diagnostics]
+
+
+ONE_LINE = (
+    "question and answer on one line: the line does not end in '?', so it was read as "
+    "more of the answer to line {q}; put the answer on a line of its own"
+)
+
+
+def test_question_and_answer_on_one_line_is_reported() -> None:
+    text = "What is it?\nA car park.\nWhere do I park? Use the car park.\n"
+    assert diags(text) == [f"doc.txt:3: {ONE_LINE.format(q=1)}"]
+    # the parse itself is unchanged: the line is more of the answer, as before
+    (qa,) = parse_text(text).items
+    assert qa.answer == "A car park.\nWhere do I park? Use the car park."
+
+
+def test_question_and_answer_on_the_first_line_is_reported() -> None:
+    assert diags("Where do I park? Use the car park.\nIs it free?\nYes.\n") == [
+        "doc.txt:1: text before the first question belongs to no question; skipped",
+        "doc.txt:1: question and answer on one line: the line does not end in '?', so it "
+        "was skipped with the text before the first question; put the answer on a line of "
+        "its own",
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Two euros. Where do I pay? At the machine.",  # the question is not the first sentence
+        "Why? Because it is the rule.",  # a rhetorical 'why?' inside an answer
+        "Is it free?Yes.",  # no space: not two sentences
+        'Patients ask "is it cancer?" and most are told no.',
+        "Is it free? ...",
+        "What did Dr. Smith find? Nothing.",  # 'Dr.' ends the first 'sentence'
+    ],
+)
+def test_question_marks_inside_answer_text_are_not_one_line_qa(line: str) -> None:
+    assert not [d for d in diags(f"What is it?\nA car park.\n{line}\n") if "one line" in d]
+
+
+def test_answer_sentence_ending_in_question_mark_is_reported() -> None:
+    spaced = "What is X?\n\nX is a thing. It is big\nand is it dangerous?\nNot usually.\n\n"
+    spaced += "What is Y?\n\nY is too.\nIs Y rare?\n\nWhat is Z?\n\nZ.\n"
+    assert diags(spaced) == [
+        "doc.txt:4: this line ends in '?', so it became a question with line 5 as its "
+        "answer; it reads like part of the answer to line 1 (no blank line sets it apart "
+        "from that answer's paragraph; it begins in lower case)",
+        "doc.txt:10: question has no answer; kept as unanswered",
+        "doc.txt:10: this line ends in '?', so it became a question with no answer; it reads "
+        "like part of the answer to line 7 (it follows that answer's text directly)",
+    ]
+
+
+def test_answer_sentence_that_took_the_whole_answer_is_reported() -> None:
+    text = "When is it open?\n\nIt opens at nine. Is it open on Sundays?\nYes, from ten.\n"
+    text += "And on holidays.\n\nWho runs it?\n\nThe council.\n"
+    assert diags(text) == [
+        "doc.txt:1: question has no answer; kept as unanswered",
+        "doc.txt:3: this line ends in '?', so it became a question with lines 4-5 as its "
+        "answer; it reads like part of the answer to line 1 (it begins with a statement)",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # questions line by line with their answers: an unanswered question is just that
+        "What is X?\nX is a thing.\nWhat is Y?\nWhat is Z?\nZ is too.\n",
+        # a real question set apart by blank lines after an unanswered one
+        "What is X?\n\nWhat is Y?\n\nY is a thing.\n",
+        # abbreviations are not the end of a statement
+        "What is X?\n\nIt is.\n\nWhat did Dr. Smith find?\n\nNothing.\n",
+        "What is X?\n\nIt is.\n\nWhat does the U.S. FDA say?\n\nNothing.\n",
+        # a dense document's questions all follow answer text directly
+        "What is X?\nX is a thing.\nIs it rare?\nYes, very.\nWhat is Y?\nY is too.\n",
+    ],
+)
+def test_ordinary_questions_are_not_reported(text: str) -> None:
+    assert not [d for d in diags(text) if "reads like part of the answer" in d]
+
+
+def test_the_real_sources_have_no_slips() -> None:
+    for path in REAL_SOURCES:
+        assert not [
+            str(d)
+            for d in parse_file(path).diagnostics
+            if "one line" in str(d) or "reads like part" in str(d)
+        ]

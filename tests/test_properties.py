@@ -190,3 +190,86 @@ def test_built_answer_round_trips_through_ask_json(
     out = json.loads(r.stdout)
     assert out["results"][0]["answer"] == answer
     assert out["results"][0]["citations"] == ["d.txt:1"]
+
+
+# -- build never replaces a file that is not a store ---------------------------------------------
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
+def test_build_never_replaces_what_is_not_a_store(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes
+) -> None:
+    """Whatever an existing output holds, it survives byte for byte unless it is a
+    store (a JSON object with a schema_version key) or --force is given."""
+    from emh_cli.store import looks_like_store
+
+    folder = tmp_path_factory.mktemp("keep", numbered=True)
+    src = folder / "faq.txt"
+    src.write_text("What is it?\nThis.\n", encoding="utf-8")
+    out = folder / "out.json"
+    out.write_bytes(content)
+    r = invoke(["build", str(src), "-o", str(out)])
+    if looks_like_store(out):
+        event("a store")
+        assert r.exit_code == 0, r.stderr
+    else:
+        assert r.exit_code == 2
+        assert r.stderr.endswith(
+            "is not an emh store; refusing to overwrite it (--force replaces it)\n"
+        )
+        assert out.read_bytes() == content
+        assert sorted(p.name for p in folder.iterdir()) == ["faq.txt", "out.json"]
+    # never the source, whatever --force says
+    r = invoke(["build", str(src), "-o", str(src), "--force"])
+    assert r.exit_code == 2 and src.read_text(encoding="utf-8") == "What is it?\nThis.\n"
+
+
+# -- a question and its answer on one line is always reported -----------------------------------
+
+WORD = st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=8)
+
+
+@given(
+    question=st.lists(WORD, min_size=3, max_size=8).map(lambda ws: " ".join(ws) + "?"),
+    answer=st.lists(WORD, min_size=1, max_size=8).map(lambda ws: " ".join(ws) + "."),
+    before=st.sampled_from(["", "What is it?\nIt is.\n", "What is it?\n\nIt is.\n\n"]),
+)
+def test_question_and_answer_on_one_line_is_always_reported(
+    question: str, answer: str, before: str
+) -> None:
+    text = f"{before}{question} {answer}\n"
+    line = before.count("\n") + 1
+    doc = parse_document("doc.txt", text)
+    found = [d for d in doc.diagnostics if "question and answer on one line" in d.message]
+    assert [(d.document, d.line) for d in found] == [("doc.txt", line)]
+    # the parse is what it was: the line is text, never a question
+    assert [qa.line for qa in doc.items] == [qa.line for qa in oracle_parse("doc.txt", text)]
+
+
+# -- --data means the same before and after the command -----------------------------------------
+
+COMMAND = st.sampled_from(["ask", "list", "show", "topics", "sources"])
+REST = st.lists(
+    st.sampled_from(
+        ["--json", "--explain", "--full", "--no-pager", "how is it treated", "spleen", "1",
+         "24", "thalassaemia", "abc", "+++", ""]
+    ),
+    max_size=4,
+)  # fmt: skip
+
+
+@given(command=COMMAND, rest=REST)
+def test_data_before_or_after_the_command_is_the_same(
+    workdir: Path, command: str, rest: list[str]
+) -> None:
+    with contextlib.chdir(workdir):
+        before = invoke(["--data", "faq.json", command, *rest])
+        after = invoke([command, *rest, "--data", "faq.json"])
+        inside = invoke([command, "--data", "faq.json", *rest])
+    assert (before.exit_code, before.stdout, before.stderr) == (
+        after.exit_code,
+        after.stdout,
+        after.stderr,
+    )
+    assert (inside.exit_code, inside.stdout) == (before.exit_code, before.stdout)

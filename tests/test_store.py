@@ -55,16 +55,18 @@ def test_store_keeps_hostile_text_exactly() -> None:
 
 
 BAD_STORES: list[tuple[str, bytes, str]] = [
-    ("empty file", b"", "empty file; not a store"),
-    ("blank file", b"  \n\t\n", "empty file; not a store"),
+    ("empty file", b"", "the file is empty, so not an emh store (build one with `emh build`)"),
+    ("blank file", b"  \n\t\n", "the file is empty, so not an emh store"),
     ("bom", b"\xef\xbb\xbf" + store_doc([entry_doc()]), "starts with a byte-order mark"),
-    ("not utf8", b"\xff\xfe{}", "not UTF-8 (byte 0)"),
-    ("not json", b"nope", "not valid JSON (line 1, column 1: Expecting value)"),
+    ("not utf8", b"\xff\xfe{}", "not UTF-8 text (byte 0), so not an emh store"),
+    ("not json", b"nope", "not JSON, so not an emh store (build one with `emh build`)"),
+    ("a source document", b"What is it?\nThis.\n", "not JSON, so not an emh store (build one with `emh build`)"),
+    ("broken json", b'{"schema_version": 1,', "not valid JSON (line 1, column 22: Expecting property name"),
     ("truncated json", store_doc([entry_doc()])[:-5], "not valid JSON"),
-    ("deep json", b"[" * 100_000, "not a store (JSON nested too deeply)"),
-    ("a list", b"[1, 2]", "not a store (expected a JSON object, got a list)"),
-    ("a string", b'"store"', "not a store (expected a JSON object, got text)"),
-    ("no version", b'{"entries": []}', "top level: missing key 'schema_version'"),
+    ("deep json", b"[" * 100_000, "JSON nested too deeply, so not an emh store"),
+    ("a list", b"[1, 2]", "its JSON is a list, not an object, so not an emh store"),
+    ("a string", b'"store"', "its JSON is text, not an object, so not an emh store"),
+    ("no version", b'{"entries": []}', "JSON without a schema_version key, so not an emh store (build one with `emh build`)"),
     ("version 2", store_doc([entry_doc()], schema_version=2), "unsupported version 2"),
     ("version text", store_doc([entry_doc()], schema_version="1"), "unsupported version '1'"),
     ("no entries key", b'{"schema_version": 1}', "top level: missing key 'entries'"),
@@ -145,10 +147,40 @@ def test_store_is_a_directory(cli: Invoke, tmp_path: Path) -> None:
     assert r.stderr == f"emh: {tmp_path}: is a directory, not a store file\n"
 
 
+ENV_HINT = "; the path is from $EMH_DATA (unset it to use the bundled store)"
+
+
 def test_missing_store_via_env(cli: Invoke, tmp_path: Path) -> None:
+    """A store named by EMH_DATA, set perhaps long ago, says so."""
     r = cli("ask", "spleen", env={"EMH_DATA": str(tmp_path / "env.json")})
-    assert r.exit_code == 2
-    assert r.stderr == f"emh: {tmp_path / 'env.json'}: store not found\n"
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == f"emh: {tmp_path / 'env.json'}: store not found{ENV_HINT}\n"
+    (tmp_path / "other.json").write_text('{"name": "x"}')
+    r = cli("list", env={"EMH_DATA": str(tmp_path / "other.json")})
+    assert r.stderr == (
+        f"emh: {tmp_path / 'other.json'}: JSON without a schema_version key, so not an "
+        f"emh store (build one with `emh build`){ENV_HINT}\n"
+    )
+    # --data wins over EMH_DATA, and then EMH_DATA is not the cause
+    r = cli("--data", str(tmp_path / "nope.json"), "list", env={"EMH_DATA": "x.json"})
+    assert r.stderr == f"emh: {tmp_path / 'nope.json'}: store not found\n"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_data_that_is_a_source_document_or_other_json(
+    cli: Invoke, tmp_path: Path, where: str
+) -> None:
+    doc = tmp_path / "my-faq.txt"
+    doc.write_text("Where do I park?\nIn the car park.\n", encoding="utf-8")
+    other = tmp_path / "other.json"
+    other.write_text('{"name": "package", "version": "1.0"}', encoding="utf-8")
+    for path, why in [(doc, "not JSON"), (other, "JSON without a schema_version key")]:
+        args = ["--data", str(path), "list"] if where == "before" else ["list", "--data", str(path)]
+        r = cli(*args)
+        assert (r.exit_code, r.stdout) == (2, "")
+        assert r.stderr == (
+            f"emh: {path}: {why}, so not an emh store (build one with `emh build`)\n"
+        )
 
 
 def test_unreadable_store(cli: Invoke, tmp_path: Path) -> None:

@@ -363,3 +363,60 @@ def test_bundled_store_path_is_used(tmp_path: Path) -> None:
     assert (
         json.loads(r.stdout)[0]["sha256"] == json.loads(FAQ.read_text())["documents"][0]["sha256"]
     )
+
+
+def test_build_over_its_source_in_cwd(tmp_path: Path) -> None:
+    """The issue's example: `emh build my-faq.txt -o my-faq.txt` keeps the document."""
+    doc = b"Where do I park?\nIn the car park.\n"
+    (tmp_path / "my-faq.txt").write_bytes(doc)
+    (tmp_path / "notes.md").write_bytes(b"# notes\n")
+    r = run_emh(["build", "my-faq.txt", "-o", "my-faq.txt"], cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (2, b"")
+    assert r.stderr == (
+        b"emh: my-faq.txt: is a source of this build; refusing to overwrite it "
+        b"(write the store elsewhere, e.g. -o my-faq.json)\n"
+    )
+    r = run_emh(["build", "my-faq.txt", "-o", "notes.md"], cwd=tmp_path)
+    assert r.returncode == 2 and b"not an emh store" in r.stderr
+    assert (tmp_path / "my-faq.txt").read_bytes() == doc
+    assert (tmp_path / "notes.md").read_bytes() == b"# notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-faq.txt", "notes.md"]
+
+
+# -- the command line in a real process ---------------------------------------------------------
+
+
+def test_usage_errors_are_one_line() -> None:
+    r = run_emh(["aks", "how is it treated"])
+    assert (r.returncode, r.stdout) == (2, b"")
+    assert r.stderr == b"emh: no such command 'aks'; did you mean 'ask'? (see 'emh --help')\n"
+    r = run_emh(["ask", "spleen", "--foo"])
+    assert r.stderr == b"emh: no such option '--foo' (see 'emh ask --help')\n"
+    for args in (["help"], ["version"], ["-V"]):
+        r = run_emh(args)
+        assert (r.returncode, r.stderr) == (0, b""), args
+
+
+def test_batch_from_a_terminal_says_how_it_ends(tmp_path: Path) -> None:
+    """stdin a terminal: one line on stderr says how to end; a pipe: nothing."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [str(EMH_BIN), "ask", "--batch"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TERM": "dumb"},
+    )
+    os.close(slave)
+    try:
+        os.write(master, b"how is it treated\n")
+        os.write(master, b"\x04")  # Ctrl-D at the start of a line: end of input
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0, err
+    assert err == b"emh: reading queries from the terminal, one per line, until Ctrl-D\n"
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows[0]["query"] == "how is it treated"
+    r = run_emh(["ask", "--batch"], input=b"how is it treated\n")
+    assert (r.returncode, r.stderr) == (0, b"")

@@ -7,13 +7,14 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emh_cli.errors import SourceError, StoreError
+from emh_cli.errors import SourceError, StoreError, UsageError
 from emh_cli.learn import complete_vocabulary
 from emh_cli.model import (
     FLAG_MERGED,
@@ -314,6 +315,52 @@ def _topics_of(
                 found.append(name)
                 break
     return sorted(found)
+
+
+def check_output(
+    output: str | os.PathLike[str],
+    sources: Sequence[str | os.PathLike[str]],
+    *,
+    force: bool = False,
+) -> None:
+    """Refuse an output that would destroy something the user did not mean to replace.
+
+    Never one of the sources (the same file however it is spelled: another path,
+    a symlink or a hard link), never a device or other non-regular file; an
+    existing file that is not an emh store (see `store.looks_like_store`) only
+    with `force`. A missing output, or an existing store, is fine."""
+    from emh_cli.store import looks_like_store
+
+    target = Path(output)
+    try:
+        st = target.stat()
+    except OSError:  # missing (or a dangling symlink): nothing to lose
+        return
+    for s in sources:
+        try:
+            same = os.path.samestat(st, os.stat(s))
+        except OSError:
+            continue
+        if same:
+            alias = "" if str(s) == str(output) else f" (the same file as the source {s})"
+            hint = (
+                f", e.g. -o {target.with_suffix('.json')}"
+                if target.suffix.lower() != ".json"
+                else ""
+            )
+            raise UsageError(
+                f"{target}: is a source of this build{alias}; refusing to overwrite it "
+                f"(write the store elsewhere{hint})"
+            )
+    if stat.S_ISDIR(st.st_mode):
+        return  # write_atomic says "is a directory"
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{target}: not a regular file; refusing to replace it with a store")
+    if not force and not looks_like_store(target):
+        raise UsageError(
+            f"{target}: exists and is not an emh store; refusing to overwrite it "
+            "(--force replaces it)"
+        )
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

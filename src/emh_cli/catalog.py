@@ -120,7 +120,12 @@ def nearest_ids(wanted: str, ids: Sequence[str], k: int = 3) -> list[str]:
 
 def missing_id(wanted: str, ids: Sequence[str]) -> UsageError:
     near = nearest_ids(wanted, ids)
-    span = f"ids run from {ids[0]} to {ids[-1]}" if ids else "the store is empty"
+    if not ids:
+        span = "the store is empty"
+    elif len(ids) == 1:
+        span = f"the only id is {ids[0]}"
+    else:
+        span = f"ids run from {ids[0]} to {ids[-1]}"
     return UsageError(f"no entry with id {wanted!r} ({span}); nearest: {', '.join(near)}")
 
 

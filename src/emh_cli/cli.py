@@ -6,6 +6,7 @@ rapidfuzz and rich load when a command needs them.
 
 import contextlib
 import os
+import re
 import sys
 from enum import IntEnum
 from pathlib import Path
@@ -13,11 +14,38 @@ from typing import Annotated, Any, NoReturn
 
 import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from emh_cli import __version__
 from emh_cli.complete import complete_id, complete_source, complete_topic
 from emh_cli.errors import debug_enabled
+
+
+def _keep_argument_help() -> None:
+    """typer 0.24 sets an argument's help and then calls click's Argument.__init__,
+    which since click 8.2 sets `help` itself (to None, as typer does not pass it):
+    arguments lost their description in --help. Set it again afterwards."""
+    init = TyperArgument.__init__
+    if getattr(init, "_emh_keeps_help", False):
+        return
+
+    def keeping_help(self: TyperArgument, *args: Any, help: str | None = None, **kw: Any) -> None:
+        init(self, *args, help=help, **kw)
+        self.help = help
+
+    keeping_help._emh_keeps_help = True  # type: ignore[attr-defined]
+    TyperArgument.__init__ = keeping_help  # type: ignore[method-assign]
+
+
+_keep_argument_help()
+
+
+class EmhCommand(TyperCommand):
+    """typer lists the arguments under "Arguments:" with the options; click 8.5 would
+    list them once more under "Positional arguments:"."""
+
+    def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        return None
 
 
 class ExitStatus(IntEnum):
@@ -41,6 +69,19 @@ def _quiet_pipe() -> None:
         pass
 
 
+def _usage_line(e: click.UsageError) -> str:
+    """click's usage error as one line: "no such option '--foo' (see 'emh ask --help')"."""
+    message = " ".join(e.format_message().split()).rstrip(".")
+    # "No such option '--ful'. Did you mean '--full'?" / "... (Did you mean one of: a, b?)"
+    message = re.sub(r"\.? \(Did you mean (one of: .*)\)$", r"; did you mean \1", message)
+    message = message.replace(". Did you mean", "; did you mean")
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    if e.ctx is not None:
+        message += f" (see '{e.ctx.command_path} --help')"
+    return message
+
+
 class EmhGroup(TyperGroup):
     """Turns every failure into one line on stderr and an exit status."""
 
@@ -48,11 +89,27 @@ class EmhGroup(TyperGroup):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as e:
-            # click raises "Option '--data' requires an argument" without a
-            # context, and then prints no usage line: give it one.
+            # click raises "Option '--data' requires an argument" without a context.
             if e.ctx is None:
                 e.ctx = ctx
-            raise
+            _fail(_usage_line(e), ExitStatus.ERROR)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return click.Group.resolve_command(self, ctx, args)
+        except click.UsageError as e:
+            # click (8.2+) and typer each add "Did you mean ...?": say it once, ourselves.
+            name = click.utils.make_str(args[0]) if args else ""
+            if not isinstance(e, click.exceptions.NoSuchCommand) or not name:
+                raise
+            from difflib import get_close_matches
+
+            shown = [n for n, c in self.commands.items() if not c.hidden]
+            near = get_close_matches(name, shown, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise click.UsageError(f"no such command {name!r}{hint}", ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from emh_cli.errors import EmhError
@@ -64,7 +121,7 @@ class EmhGroup(TyperGroup):
                 cmd = self.get_command(ctx, ctx.invoked_subcommand)
                 if cmd is not None:
                     e.ctx = click.Context(cmd, info_name=ctx.invoked_subcommand, parent=ctx)
-            raise
+            _fail(_usage_line(e), ExitStatus.ERROR)
         except EmhError as e:
             _fail(str(e), e.exit_code)
         except BrokenPipeError:
@@ -111,6 +168,9 @@ class State:
     data: str | None = None
 
 
+DATA_HELP = "Store to read (default: $EMH_DATA, else the bundled store)."
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"emh {__version__}\n")
@@ -125,14 +185,14 @@ def main_callback(
         typer.Option(
             "--data",
             metavar="PATH",
-            help="Store to read (default: $EMH_DATA, else the bundled store).",
+            help=DATA_HELP,
             show_default=False,
         ),
     ] = None,
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
 ) -> None:
@@ -153,9 +213,19 @@ def _store_path() -> Path:
 
 
 def _index() -> Any:
+    from emh_cli.errors import StoreError
     from emh_cli.index import open_index
+    from emh_cli.store import store_origin
 
-    return open_index(_store_path())
+    try:
+        return open_index(_store_path())
+    except StoreError as e:
+        origin = store_origin(State.data)
+        if origin is None:
+            raise
+        raise StoreError(
+            f"{e}; the path is from ${origin} (unset it to use the bundled store)"
+        ) from None
 
 
 def _output(json_: bool, index: Any = None) -> Any:
@@ -169,10 +239,55 @@ def _output(json_: bool, index: Any = None) -> Any:
     return out
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON to stdout (see README).")]
+ENTRY_FIELDS = "id, question, questions, answer, topics, flags, sources, citations"
+AskJson = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Write JSON to stdout: an object with query, results (best first: entry "
+        f"fields {ENTRY_FIELDS}, and score 0-100), threshold, searched_for, corrected; "
+        "and nearest (id, question, score) when nothing is confident. "
+        "With --batch, one such object per line.",
+    ),
+]
+ListJson = Annotated[
+    bool,
+    typer.Option("--json", help=f"Write a JSON array of entries ({ENTRY_FIELDS}) to stdout."),
+]
+ShowJson = Annotated[
+    bool,
+    typer.Option("--json", help=f"Write the entry as a JSON object ({ENTRY_FIELDS}) to stdout."),
+]
+TopicsJson = Annotated[
+    bool,
+    typer.Option("--json", help="Write a JSON array of {topic, entries} objects to stdout."),
+]
+SourcesJson = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Write a JSON array of {document, entries, lines, questions, sha256} "
+        "objects to stdout.",
+    ),
+]
+# --data is a global option that may also follow the command's name.
+DataOpt = Annotated[
+    str | None, typer.Option("--data", metavar="PATH", help=DATA_HELP, show_default=False)
+]
+# The same where no store is read (build, help, version): accepted, as before the command.
+UnusedDataOpt = Annotated[
+    str | None, typer.Option("--data", metavar="PATH", hidden=True, show_default=False)
+]
+
+
+def _use_data(data: str | None) -> None:
+    """--data given after the command: it wins over one given before it."""
+    if data is not None:
+        State.data = data
 
 
 @app.command(
+    cls=EmhCommand,
     epilog=EXIT_HELP,
     help="Answer a question from the store, best answer first, with its source.\n\n"
     "\b\nExamples:\n"
@@ -184,10 +299,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON to stdout (see
 )
 def ask(
     query: Annotated[
-        list[str] | None, typer.Argument(help="The question, in any words.", show_default=False)
+        list[str] | None,
+        typer.Argument(
+            help="The question, in any words; quotes are optional (emh ask how is it treated).",
+            show_default=False,
+        ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most answers to show.")] = 3,
-    json_: JsonOpt = False,
+    json_: AskJson = False,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show how the query was read and what matched.")
     ] = False,
@@ -205,7 +324,9 @@ def ask(
     batch: Annotated[
         bool, typer.Option("--batch", help="Read one query per line from stdin; write JSON Lines.")
     ] = False,
+    data: DataOpt = None,
 ) -> None:
+    _use_data(data)
     from emh_cli.errors import UsageError
     from emh_cli.rank import DEFAULT_MIN_SCORE
 
@@ -221,6 +342,9 @@ def ask(
             raise UsageError("--batch reads queries from stdin; give no QUERY")
         from emh_cli.batch import run_batch
 
+        if _is_terminal(sys.stdin):  # else a blank screen would seem to hang
+            sys.stderr.write("emh: reading queries from the terminal, one per line, until Ctrl-D\n")
+            sys.stderr.flush()
         run_batch(
             _index(), sys.stdin, sys.stdout, limit=limit, min_score=threshold, explain=explain
         )
@@ -243,14 +367,24 @@ def ask(
 
 @app.command(
     "list",
+    cls=EmhCommand,
     epilog=EXIT_HELP,
     help="List entries: id, question, topics, sources; unanswered ones are marked.\n\n"
     "\b\nExamples:\n"
     "  emh list\n"
-    "  emh list --topic thalassaemia\n"
+    "  emh list thalassaemia\n"
     "  emh list --source 004_df62d6605becf123.txt --json",
 )
 def list_(
+    topic_arg: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[TOPIC]",
+            help="Only entries under this topic (the same as --topic).",
+            show_default=False,
+            autocompletion=complete_topic,
+        ),
+    ] = None,
     topic: Annotated[
         str | None,
         typer.Option(
@@ -271,14 +405,25 @@ def list_(
             autocompletion=complete_source,
         ),
     ] = None,
-    json_: JsonOpt = False,
+    json_: ListJson = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page long output.")] = False,
+    data: DataOpt = None,
 ) -> None:
+    _use_data(data)
     from emh_cli import catalog
 
     index = _index()
     entries = index.entries()
     t = catalog.resolve_topic(topic, entries, index.analyzer) if topic is not None else None
+    if topic_arg is not None:
+        t_arg = catalog.resolve_topic(topic_arg, entries, index.analyzer)
+        if t is not None and t_arg != t:
+            from emh_cli.errors import UsageError
+
+            raise UsageError(
+                f"two topics: {topic_arg!r} and --topic {topic!r}; give one (see 'emh list --help')"
+            )
+        t = t_arg
     s = (
         catalog.resolve_source(source, catalog.document_names(entries, index.documents))
         if source is not None
@@ -292,6 +437,7 @@ def list_(
 
 
 @app.command(
+    cls=EmhCommand,
     epilog=EXIT_HELP,
     help="Show one entry whole: every question, the answer, topics, flags, sources.\n\n"
     "\b\nExamples:\n"
@@ -303,8 +449,10 @@ def show(
         str,
         typer.Argument(metavar="ID", help="An id from `emh list`.", autocompletion=complete_id),
     ],
-    json_: JsonOpt = False,
+    json_: ShowJson = False,
+    data: DataOpt = None,
 ) -> None:
+    _use_data(data)
     from emh_cli.catalog import missing_id
 
     index = _index()
@@ -315,10 +463,12 @@ def show(
 
 
 @app.command(
+    cls=EmhCommand,
     epilog=EXIT_HELP,
     help="List topics with their entry counts.\n\n\b\nExamples:\n  emh topics\n  emh topics --json",
 )
-def topics(json_: JsonOpt = False) -> None:
+def topics(json_: TopicsJson = False, data: DataOpt = None) -> None:
+    _use_data(data)
     from emh_cli import catalog
 
     index = _index()
@@ -326,10 +476,12 @@ def topics(json_: JsonOpt = False) -> None:
 
 
 @app.command(
+    cls=EmhCommand,
     epilog=EXIT_HELP,
     help="List source documents with their entry counts.\n\n\b\nExamples:\n  emh sources\n  emh sources --json",
 )
-def sources(json_: JsonOpt = False) -> None:
+def sources(json_: SourcesJson = False, data: DataOpt = None) -> None:
+    _use_data(data)
     from emh_cli import catalog
 
     index = _index()
@@ -341,12 +493,16 @@ def sources(json_: JsonOpt = False) -> None:
 
 
 @app.command(
+    cls=EmhCommand,
     epilog="\b\nExit status: 0 built, 2 usage, source or write error (the output is then untouched).",
     help="Build a store from source documents (a question is a line ending in '?', "
     "its answer the lines after it). Warnings go to stderr as document:line: message. "
     "The store's vocabulary (subject, abbreviations, synonyms, topics) comes from a "
     "folder named 'lexicon' beside the documents, or --lexicon DIR, and from what the "
     "documents define.\n\n"
+    "PATH is never overwritten when it is one of the SOURCEs, nor, without --force, "
+    "when it exists and is not an emh store (a JSON object with a schema_version key); "
+    "an existing store is rebuilt.\n\n"
     "\b\nExamples:\n"
     "  emh build data/sources/*.txt --output data/faq.json\n"
     '  emh build my-faq.txt -o my.json && emh --data my.json ask "..."',
@@ -375,15 +531,30 @@ def build(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            "-f",
+            help="Overwrite PATH even if it is not an emh store (never a SOURCE).",
+        ),
+    ] = False,
+    data: UnusedDataOpt = None,
 ) -> None:
     from emh_cli.build import build as build_store
-    from emh_cli.build import lexicon_folder, read_sources, write_atomic
+    from emh_cli.build import check_output, lexicon_folder, read_sources, write_atomic
     from emh_cli.index import prime_cache
     from emh_cli.vocabulary import read_vocabulary
 
+    read = read_sources(sources)
     folder = lexicon if lexicon is not None else lexicon_folder(sources)
+    inputs = [
+        *sources,
+        *(sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []),
+    ]
+    check_output(output, inputs, force=force)
     vocabulary = read_vocabulary(folder) if folder is not None else {}
-    result = build_store(read_sources(sources), vocabulary)
+    result = build_store(read, vocabulary)
     analyzer = result.analyzer
     assert analyzer is not None
     write_atomic(output, result.serialize())
@@ -393,12 +564,52 @@ def build(
         for d in result.diagnostics:
             sys.stderr.write(sanitize(str(d)) + "\n")
     prime_cache(output, result, analyzer)
+    from emh_cli.plural import plural
+
     answered = sum(1 for e in result.entries if e.answered)
     sys.stderr.write(
-        f"emh: wrote {output}: {len(result.entries)} entries "
+        f"emh: wrote {output}: {plural(len(result.entries), 'entry', 'entries')} "
         f"({answered} answered, {len(result.entries) - answered} unanswered) "
-        f"from {len(result.documents)} documents\n"
+        f"from {plural(len(result.documents), 'document')}\n"
     )
+
+
+@app.command(
+    "help",
+    cls=EmhCommand,
+    help="Show emh's help, or a command's.\n\n\b\nExamples:\n  emh help\n  emh help ask",
+)
+def help_(
+    command: Annotated[
+        str | None,
+        typer.Argument(metavar="[COMMAND]", help="A command to explain.", show_default=False),
+    ] = None,
+    data: UnusedDataOpt = None,
+) -> None:
+    ctx = click.get_current_context()
+    top = ctx.find_root()
+    if command is None:
+        sys.stdout.write(top.get_help() + "\n")
+        return
+    group = top.command
+    assert isinstance(group, click.Group)
+    cmd = group.get_command(top, command)
+    if cmd is None:
+        group.resolve_command(top, [command])  # raises "no such command" with a suggestion
+        raise click.UsageError(f"no such command {command!r}", top)
+    sys.stdout.write(click.Context(cmd, info_name=command, parent=top).get_help() + "\n")
+
+
+@app.command("version", cls=EmhCommand, hidden=True, help="Show the version (as --version does).")
+def version_(data: UnusedDataOpt = None) -> None:
+    _version(True)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _status(code: object) -> int:

@@ -5,10 +5,18 @@ line(s), with or without blank lines between. Both layouts of the bundled
 sources (blank line after every line, or none) follow from that rule.
 Nothing is reworded: answer lines are kept as written (only surrounding white
 space and CR/LF line ends are normalised).
+
+Two slips of layout change what a document means, so they are reported:
+a question and its answer written on one line (the line does not end in "?",
+so it is read as text of the answer before it), and an answer sentence that
+ends a line with "?" (it becomes a question of its own and takes the answer
+lines after it). See `_one_line_qa` and `_answer_like_questions` for the rules.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 
 from emh_cli.errors import SourceError
@@ -109,12 +117,34 @@ def parse_document(name: str, text: str) -> ParsedDocument:
         elif q_text is None:
             if preamble_line is None:
                 preamble_line = number
+            if _one_line_qa(stripped):
+                diags.append(
+                    Diagnostic(
+                        name,
+                        number,
+                        "question and answer on one line: the line does not end in '?', so it "
+                        "was skipped with the text before the first question; put the answer "
+                        "on a line of its own",
+                    )
+                )
         else:
             if body_start is None:
                 body_start = number
             body.append(stripped)
             body_last = number
+            if _one_line_qa(stripped):
+                diags.append(
+                    Diagnostic(
+                        name,
+                        number,
+                        "question and answer on one line: the line does not end in '?', so it "
+                        f"was read as more of the answer to line {q_line}; put the answer on a "
+                        "line of its own",
+                    )
+                )
     close()
+    diags.extend(_answer_like_questions(name, lines, items))
+    diags.sort(key=lambda d: d.line or 0)
     if preamble_line is not None:
         diags.insert(
             0,
@@ -125,3 +155,115 @@ def parse_document(name: str, text: str) -> ParsedDocument:
             ),
         )
     return ParsedDocument(name, len(lines), tuple(items), tuple(diags))
+
+
+# A line's first sentence: everything up to the first '.', '!' or '?'.
+_FIRST_SENTENCE = re.compile(r"[^.!?]*[.!?]+")
+# A statement ends inside a line: a lower-case word of 3+ letters, '.' or '!', and a
+# capital (so "Dr. Smith", "U.S. FDA", "e.g. this" and "etc. useful" are not one).
+_STATEMENT_END = re.compile(r"(\w+)[.!]\s+(\w)")
+
+
+def _one_line_qa(line: str) -> bool:
+    """A question and its answer on one line, such as "Where do I park? Use the car
+    park.": the line's first sentence is a question of three or more words and a
+    sentence follows it. (Lines ending in '?' are questions and never get here.)"""
+    m = _FIRST_SENTENCE.match(line)
+    if m is None or not m.group().endswith("?"):
+        return False
+    rest = line[m.end() :].lstrip()
+    if not rest or rest == line[m.end() :]:  # nothing after it, or no space before it
+        return False
+    return len(m.group().split()) >= 3 and rest.lstrip("\"'“‘([").strip()[:1].isalnum()
+
+
+def _begins_with_statement(line: str) -> bool:
+    return any(
+        len(m.group(1)) >= 3 and m.group(1).islower() and m.group(2).isupper()
+        for m in _STATEMENT_END.finditer(line)
+    )
+
+
+def _answer_like_questions(name: str, lines: list[str], items: list[ParsedQA]) -> list[Diagnostic]:
+    """Question lines that read like a sentence of the answer to the question before.
+
+    A line ending in '?' is reported when it stands where answer text stands
+    and its wording or layout says it is answer text. Layout counts only in a
+    document that sets its questions apart with blank lines (most other
+    questions have one above them); where questions follow answers line by
+    line, an unanswered question looks just like an answer's last sentence.
+    - It is right under the previous answer's text (no blank line between) and
+      nothing answers it: the answer's last sentence ended in '?'.
+    - It is right under the previous answer's text and right above more text:
+      it is inside a paragraph.
+    - In any layout: it is right under the previous answer's text, or the
+      previous question was left without an answer (this line took its place),
+      and it begins in lower case or with a statement ("It opens at nine. Is it
+      open on Sundays?").
+    A question left unanswered because the next line took its answer is not
+    itself reported (it is the victim, not the slip)."""
+    blank = [not line.strip() for line in lines]
+
+    def text_at(number: int) -> bool:  # 1-based; a non-blank line that is not a question
+        return (
+            1 <= number <= len(lines)
+            and not blank[number - 1]
+            and not is_question(lines[number - 1])
+        )
+
+    with_line_above = [qa.line for qa in items if qa.line > 1]
+    found: dict[int, tuple[ParsedQA, ParsedQA, list[str]]] = {}
+    took_answer: set[int] = set()  # items whose wording stole the previous answer
+    for k, (prev, qa) in enumerate(itertools.pairwise(items), start=1):
+        glued_above = text_at(qa.line - 1)
+        others = [n for n in with_line_above if n != qa.line]
+        spaced = sum(blank[n - 2] for n in others) * 2 > len(others) > 0
+        reasons = []
+        if glued_above and spaced and qa.answer is None:
+            reasons.append("it follows that answer's text directly")
+        elif glued_above and spaced and text_at(qa.line + 1):
+            reasons.append("no blank line sets it apart from that answer's paragraph")
+        if glued_above or prev.answer is None:
+            worded = ""
+            if qa.question[:1].islower():
+                worded = "it begins in lower case"
+            elif _begins_with_statement(qa.question[:-1]):
+                worded = "it begins with a statement"
+            if worded:
+                reasons.append(worded)
+                if not glued_above:
+                    took_answer.add(k)
+        if reasons:
+            found[k] = (prev, qa, reasons)
+    out = []
+    for k, (prev, qa, reasons) in sorted(found.items()):
+        if k + 1 in took_answer and reasons == ["it follows that answer's text directly"]:
+            continue
+        if qa.answer is None:
+            became = "a question with no answer"
+        else:
+            first = qa.answer_line or qa.line + 1
+            last = first + _span(lines, first) - 1
+            span = f"line {first}" if first == last else f"lines {first}-{last}"
+            became = f"a question with {span} as its answer"
+        out.append(
+            Diagnostic(
+                name,
+                qa.line,
+                f"this line ends in '?', so it became {became}; it reads like part of the "
+                f"answer to line {prev.line} ({'; '.join(reasons)})",
+            )
+        )
+    return out
+
+
+def _span(lines: list[str], first: int) -> int:
+    """How many lines an answer starting at line `first` runs (to its last text line)."""
+    end = first
+    for number in range(first, len(lines) + 1):
+        stripped = lines[number - 1].strip()
+        if is_question(stripped):
+            break
+        if stripped:
+            end = number
+    return end - first + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,39 @@ def resolve_store_path(option: str | None) -> Path:
     return bundled_store_path()
 
 
+def store_origin(option: str | None) -> str | None:
+    """Where `resolve_store_path(option)` took its path from, when the user may not
+    know it: "EMH_DATA" (set in the environment, perhaps long ago), else None."""
+    if not option and os.environ.get(ENV_DATA):
+        return ENV_DATA
+    return None
+
+
+_STORE_HEAD = re.compile(rb'\A\s*\{\s*"schema_version"\s*:')
+
+
+def looks_like_store(path: Path) -> bool:
+    """Whether `path` holds an emh store: a JSON object with a top-level
+    "schema_version" key (any version, valid or not otherwise: it is what
+    `emh build` may replace without --force). Files that `emh build` wrote
+    start with that key and are recognised from their first bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+            if _STORE_HEAD.match(head):
+                return True
+            if not head.lstrip().startswith(b"{"):
+                return False
+            data = head + f.read()
+    except OSError:
+        return False
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(obj, dict) and "schema_version" in obj
+
+
 def read_store_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -46,6 +80,15 @@ def read_store_bytes(path: Path) -> bytes:
         raise StoreError(f"{path}: cannot read store ({e.strerror or e})") from None
 
 
+NOT_A_STORE = "not an emh store (build one with `emh build`)"
+
+
+def not_a_store(path: Path, why: str) -> StoreError:
+    """A file that is no store at all (a source document, some other JSON), as
+    opposed to a store with a fault: say so, and how to make one."""
+    return StoreError(f"{path}: {why}, so {NOT_A_STORE}")
+
+
 def parse_store(path: Path, data: bytes) -> Store:
     """Decode and validate store bytes; the first problem raises StoreError."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -53,17 +96,19 @@ def parse_store(path: Path, data: bytes) -> Store:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise StoreError(f"{path}: not UTF-8 (byte {e.start})") from None
+        raise not_a_store(path, f"not UTF-8 text (byte {e.start})") from None
     if not text.strip():
-        raise StoreError(f"{path}: empty file; not a store")
+        raise not_a_store(path, "the file is empty")
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
+        if not text.lstrip().startswith(("{", "[")):  # not JSON at all: a document?
+            raise not_a_store(path, "not JSON") from None
         raise StoreError(
             f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"
         ) from None
     except RecursionError:
-        raise StoreError(f"{path}: not a store (JSON nested too deeply)") from None
+        raise not_a_store(path, "JSON nested too deeply") from None
     return validate_store(path, obj)
 
 
@@ -135,8 +180,10 @@ def _kind(value: Any) -> str:
 def validate_store(path: Path, obj: Any) -> Store:
     c = _Checker(path)
     if not isinstance(obj, dict):
-        raise StoreError(f"{path}: not a store (expected a JSON object, got {_kind(obj)})")
-    version = c.field(obj, "schema_version", "top level")
+        raise not_a_store(path, f"its JSON is {_kind(obj)}, not an object")
+    if "schema_version" not in obj:
+        raise not_a_store(path, "JSON without a schema_version key")
+    version = obj["schema_version"]
     if version != SCHEMA_VERSION:
         raise c.fail(
             "schema_version", f"unsupported version {version!r} (this emh reads {SCHEMA_VERSION})"
