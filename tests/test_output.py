@@ -325,16 +325,19 @@ def test_flag_note_names_no_subject() -> None:
 
 def test_refusal_groups_questions_and_says_how_to_read_one() -> None:
     index = open_index(FAQ)
-    answer = ask(index, "how is pneumonia treated")
+    answer = ask(index, "how is tuberculosis treated")
     assert not answer.results
     lines = nearest_message(answer)
-    assert lines[0] == "emh: no confident answer for 'how is pneumonia treated'"
+    assert lines[0] == "emh: no confident answer for 'how is tuberculosis treated'"
     assert lines[1] == "Closest questions in the store:"
-    assert "  [4, 20] How is extramedullary hematopoiesis treated?" in lines
-    assert lines[-1] == "Read one with: emh show 4"
-    assert sum("treated?" in line for line in lines) == 1
+    grouped = [
+        line for line in lines if line.endswith("How is extramedullary hematopoiesis treated?")
+    ]
+    assert len(grouped) == 1 and sorted(grouped[0].split("]")[0][3:].split(", ")) == ["20", "4"]
+    first = grouped[0].split("]")[0][3:].split(", ")[0]
+    assert lines[-1] == f"Read one with: emh show {first}"
     assert "threshold" in nearest_message(answer, explain=True)[0]
-    assert nearest_message(answer, show=":show")[-1] == "Read one with: :show 4"
+    assert nearest_message(answer, show=":show")[-1] == f"Read one with: :show {first}"
 
 
 @pytest.mark.parametrize("width", [30, 60, 80])

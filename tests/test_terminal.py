@@ -178,7 +178,7 @@ def test_compact_results_cite_briefly_and_whole(tmp_path: Path, size: tuple[int,
 
 
 def test_refusal_in_a_terminal(tmp_path: Path) -> None:
-    text, status = run_to_end(spawn_at(tmp_path, (24, 60), "ask", "how is pneumonia treated"))
+    text, status = run_to_end(spawn_at(tmp_path, (24, 60), "ask", "how is tuberculosis treated"))
     assert status == 1
     plain = strip_ansi(text)
     assert "Did you mean" not in plain
