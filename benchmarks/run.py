@@ -259,7 +259,7 @@ def lexicon_stamp() -> dict[str, tuple[int, int]]:
 def realistic_queries(count: int) -> list[str]:
     qs: list[str] = []
     for name in ("queries_a.jsonl",):
-        for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+        for line in (HERE / "sets" / "brief" / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 q = str(json.loads(line)["query"]).replace("\n", " ")
                 if q.strip():

@@ -11,6 +11,7 @@ import itertools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -88,9 +89,14 @@ _counter = itertools.count()
 
 
 def build_store_at(
-    folder: Path, docs: Mapping[str, str | bytes], *, name: str = "store.json"
+    folder: Path,
+    docs: Mapping[str, str | bytes],
+    *,
+    name: str = "store.json",
+    vocabulary: dict[str, Any] | None = None,
 ) -> Path:
-    """Write `docs` (document name -> text or bytes) into `folder` and build a store there."""
+    """Write `docs` (document name -> text or bytes) into `folder` and build a store
+    there, with the bundled store's vocabulary unless `vocabulary` is given."""
     from support import bundled_vocabulary
 
     from emh_cli.build import build, read_sources, write_atomic
@@ -101,7 +107,8 @@ def build_store_at(
         p = folder / doc_name
         p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         paths.append(p)
-    result = build(read_sources(paths), bundled_vocabulary())
+    vocab = bundled_vocabulary() if vocabulary is None else vocabulary
+    result = build(read_sources(paths), vocab)
     out = folder / name
     write_atomic(out, result.serialize())
     return out
@@ -114,10 +121,15 @@ StoreMaker = Callable[..., Path]
 def make_store(tmp_path: Path) -> StoreMaker:
     """make_store("Q?\\nA.\\n") or make_store({"a.txt": ..., "b.txt": ...}) -> store path."""
 
-    def make(docs: str | bytes | Mapping[str, str | bytes], *, doc_name: str = "doc.txt") -> Path:
+    def make(
+        docs: str | bytes | Mapping[str, str | bytes],
+        *,
+        doc_name: str = "doc.txt",
+        vocabulary: dict[str, Any] | None = None,
+    ) -> Path:
         if isinstance(docs, (str, bytes)):
             docs = {doc_name: docs}
-        return build_store_at(tmp_path / f"store{next(_counter)}", docs)
+        return build_store_at(tmp_path / f"store{next(_counter)}", docs, vocabulary=vocabulary)
 
     return make
 

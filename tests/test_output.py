@@ -385,3 +385,13 @@ def test_pager_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     assert pager_command() is None
     monkeypatch.setenv("PAGER", "more")
     assert pager_command() == "more"
+
+
+def test_words_no_result_covers_are_named_in_text() -> None:
+    index = open_index(FAQ)
+    answer = ask(index, "emh in children", limit=1)
+    assert answer.results
+    assert plain_answer(answer).rstrip().endswith("Nothing here is specific to: children")
+    assert answer_json(answer)["not_covered"] == ["children"]
+    text = _rendered(80, lambda o: o.answer(answer))
+    assert "Nothing here is specific to: children" in text

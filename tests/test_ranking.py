@@ -497,3 +497,39 @@ def test_a_broken_lexicon_file_is_one_clear_error(
     assert result.stderr.startswith(f"emh: {lexicon / 'synonyms.toml'}: broken lexicon file (")
     assert len(result.stderr.splitlines()) == 1
     assert not out.exists()
+
+
+# Other-field FAQs: a calibration fitted with two of them, measured on all four
+# (2026-12-02; themoeway and ukpf held out): top-1, most answerable refused.
+FAQ_FLOORS = {
+    "faq:nparks_allotment_gardens_faq": (0.55, 0.10),  # 58.8%, 2.9%
+    "faq:syncthing_faq": (0.58, 0.10),  # 61.5%, 2.6%
+    "faq:themoeway_japanese_faq": (0.78, 0.10),  # 81.2%, 0.0%
+    "faq:ukpf_uk_funds_faq": (0.74, 0.10),  # 77.1%, 0.0%
+}
+
+
+def test_quality_floor_on_other_field_faqs() -> None:
+    tables = _evaluate(",".join(FAQ_FLOORS))
+    for name, (top1, false_refused) in FAQ_FLOORS.items():
+        emh = tables[name]["emh"]
+        assert emh["top1"] >= top1, name
+        assert emh["false_refusal"] <= false_refused, name
+
+
+def test_no_other_field_query_is_read_as_about_emh() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from suites import suites
+    finally:
+        sys.path.pop(0)
+    for suite in suites("faqs-dev,faqs-holdout"):
+        index = open_index(suite.store)
+        assert "hematopoiesis" not in index.analyzer.subject
+        for q in suite.queries:
+            try:
+                plan = plan_query(index, str(q["query"]))
+            except NothingToSearch:
+                continue
+            assert "extramedullary" not in plan.searched_for, q["query"]
+            assert "hematopoiesis" not in plan.searched_for, q["query"]

@@ -505,6 +505,13 @@ def shown_in_full(answer: Answer, i: int, full: bool) -> bool:
     return full or i == 0 or answer.results[i].score >= answer.results[0].score - TIE
 
 
+def not_covered_note(answer: Answer) -> str | None:
+    """ "Nothing here is specific to: children" when results leave query words uncovered."""
+    if not answer.results or not answer.not_covered:
+        return None
+    return "Nothing here is specific to: " + ", ".join(sanitize(w) for w in answer.not_covered)
+
+
 def plain_answer(answer: Answer, *, explain: bool = False, full: bool = False) -> str:
     lines: list[str] = []
     plan = answer.plan
@@ -532,6 +539,9 @@ def plain_answer(answer: Answer, *, explain: bool = False, full: bool = False) -
         if explain and r.matched:
             lines.append(f"   matched: {sanitize(', '.join(r.matched))}")
         lines.append("")
+    uncovered = not_covered_note(answer)
+    if uncovered:
+        lines.extend([uncovered, ""])
     if explain and plan is not None:
         lines.extend(plain_explain(answer))
     return "\n".join(lines).rstrip("\n") + "\n" if lines else ""

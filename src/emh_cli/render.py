@@ -19,6 +19,7 @@ from emh_cli.output import (
     citations,
     flag_note,
     listed_as,
+    not_covered_note,
     sanitize,
     short_citation,
     shown_in_full,
@@ -119,6 +120,9 @@ def rich_answer(
             console.print(_panel(r, r.entry, console.width, i))
         else:
             console.print(_compact(i, r, console.width, short or {}))
+    note = not_covered_note(answer)
+    if note:
+        console.print(Text(note, style="italic"))
     if explain and plan is not None:
         table = Table(title="How the query was read", title_justify="left", show_edge=False)
         table.add_column("word")
