@@ -212,12 +212,15 @@ def _answer_like_questions(name: str, lines: list[str], items: list[ParsedQA]) -
         )
 
     with_line_above = [qa.line for qa in items if qa.line > 1]
+    blank_above = sum(blank[n - 2] for n in with_line_above)
     found: dict[int, tuple[ParsedQA, ParsedQA, list[str]]] = {}
     took_answer: set[int] = set()  # items whose wording stole the previous answer
     for k, (prev, qa) in enumerate(itertools.pairwise(items), start=1):
         glued_above = text_at(qa.line - 1)
-        others = [n for n in with_line_above if n != qa.line]
-        spaced = sum(blank[n - 2] for n in others) * 2 > len(others) > 0
+        # the other questions with a line above: most of them have a blank one
+        own = qa.line > 1
+        others = len(with_line_above) - own
+        spaced = (blank_above - (own and blank[qa.line - 2])) * 2 > others > 0
         reasons = []
         if glued_above and spaced and qa.answer is None:
             reasons.append("it follows that answer's text directly")
