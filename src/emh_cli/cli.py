@@ -139,7 +139,8 @@ class EmhGroup(TyperGroup):
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    from emh_cli.output import sanitize, stream_width, wrap_line
+    from emh_cli.output import stream_width, wrap_line
+    from emh_cli.present import sanitize
 
     sys.stderr.write(wrap_line(f"emh: {sanitize(message)}", stream_width(sys.stderr)) + "\n")
     sys.stderr.flush()
@@ -559,7 +560,7 @@ def build(
     assert analyzer is not None
     write_atomic(output, result.serialize())
     if not quiet:
-        from emh_cli.output import sanitize
+        from emh_cli.present import sanitize
 
         for d in result.diagnostics:
             sys.stderr.write(sanitize(str(d)) + "\n")

@@ -51,14 +51,14 @@ def _index(ctx: click.Context | None) -> Index:
 
 def _safe(value: str) -> bool:
     """A value the shell can insert as is: no control characters, not empty."""
-    from emh_cli.output import sanitize
+    from emh_cli.present import sanitize
 
     return bool(value) and "\n" not in value and sanitize(value) == value
 
 
 def help_text(text: str) -> str:
     """A question as one short, inert line of completion help."""
-    from emh_cli.output import sanitize
+    from emh_cli.present import sanitize
 
     line = _SPACE.sub(" ", sanitize(text)).strip()
     if len(line) > HELP_WIDTH:

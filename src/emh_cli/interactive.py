@@ -276,7 +276,7 @@ def _banner(out: Output, index: Index, store: Path) -> None:
     from rich.text import Text
 
     from emh_cli import __version__
-    from emh_cli.output import sanitize
+    from emh_cli.present import sanitize
 
     n = len(index.ids())
     line = Text(f"emh {__version__}", style="bold")

@@ -498,7 +498,10 @@ def score_entry(
     unit: float,
     weights: Weights = WEIGHTS,
     factor_of: dict[str, float] | None = None,
+    lexical: float = 0.0,
 ) -> Scored | None:
+    """`item` scored for `plan`; `lexical` is its BM25 score against the best
+    candidate's (0-1)."""
     q_all = item.qall
     a = item.aterms
     total = cov = fcov = den = unknown = missing = heaviest = 0.0
@@ -569,6 +572,7 @@ def score_entry(
         story_unknown=story_unknown / total,
         unknown_curated=unknown / total if plan.curated else 0.0,
         dominant_curated=math.log1p(heaviest / cov) if plan.curated else 0.0,
+        bm25=lexical,
     )
     r = (
         weights.coverage * feats.coverage
@@ -580,6 +584,7 @@ def score_entry(
         r *= 1.0 - weights.off_subject  # about something else that shares a word
     if task:
         r *= 1.0 - weights.lacks_task  # "how is it treated": not an entry silent on treatment
+    r += weights.bm25 * lexical  # plain BM25 over question + answer
     return Scored(item, r, feats, frozenset(matched))
 
 
@@ -598,13 +603,12 @@ def rank(
     unit = idf(0, max(index.answered_count, 1))
     factor_of = factors(plan)
     best_bm25 = max((b for _, b in found), default=0.0)
-    scored = []
-    for it, b in found:
-        s = score_entry(plan, it, unit, weights, factor_of)
-        if s is not None:
-            lexical = b / best_bm25 if best_bm25 > 0 else 0.0
-            r = s.rank + weights.bm25 * lexical  # plain BM25 over question + answer
-            scored.append(s._replace(rank=r, features=s.features._replace(bm25=lexical)))
+    scale = 1.0 / best_bm25 if best_bm25 > 0 else 0.0
+    scored = [
+        s
+        for it, b in found
+        if (s := score_entry(plan, it, unit, weights, factor_of, b * scale)) is not None
+    ]
     scored.sort(key=lambda s: (-s.rank, s.item.order))
     n = len(scored) if scores_for is None else min(scores_for, len(scored))
     top = scored[0].rank if scored else 1.0

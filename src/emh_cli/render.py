@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from emh_cli.model import Answer, Entry, Result
-from emh_cli.output import (
+from emh_cli.present import (
     citations,
     flag_note,
     listed_as,
