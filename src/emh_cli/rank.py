@@ -1,10 +1,6 @@
-"""Query planning and ranking: pure functions over an `Index`.
+"""Ranking: pure functions over an `Index` and a query plan (plan.py).
 
-1. Plan: fold the query, read British spellings and abbreviations, drop stop
-   words, correct typos against the store's own vocabulary, replace phrases,
-   stem, map synonyms to one term, and weight each remaining concept by how
-   rare it is in the store (IDF). A word the store never uses keeps the
-   weight of the rarest term: it is probably what the question is about.
+1. Plan (emh_cli.plan.plan_query): the query's concepts, weighted.
 2. Candidates: entries sharing at least one term (FTS5, BM25 order).
 3. Score 0-100 per entry:
      coverage   share of the query's weight the entry contains (question or
@@ -18,397 +14,51 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from emh_cli.errors import NothingToSearch
 from emh_cli.index import Index, Indexed
-from emh_cli.model import Answer, Concept, Correction, QueryPlan, Result
-from emh_cli.textnorm import fold, sound_key, splice
+from emh_cli.model import Answer, Concept, QueryPlan, Result
+from emh_cli.plan import (  # re-exported: the ranker's public names
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    common_misspelling,
+    correct_word,
+    join_split_words,
+    plan_query,
+    split_options,
+    unknown_factor,
+)
+from emh_cli.textnorm import fold
+from emh_cli.weights import WEIGHTS, Weights, idf
 
-MAX_QUERY_CHARS = 1000
-MAX_QUERY_WORDS = 64
+__all__ = [
+    "CALIBRATION",
+    "DEFAULT_MIN_SCORE",
+    "MAX_QUERY_CHARS",
+    "MAX_QUERY_WORDS",
+    "WEIGHTS",
+    "Features",
+    "Weights",
+    "ask",
+    "common_misspelling",
+    "confidence",
+    "correct_word",
+    "fuzzy_nearest",
+    "idf",
+    "join_split_words",
+    "plan_query",
+    "rank",
+    "score_entry",
+    "split_options",
+    "unknown_factor",
+]
+
 DEFAULT_MIN_SCORE = 50.0
 # Suggestions when no term matched: above this many questions, the nearest
 # PREFILTER_KEEP by plain edit distance are ranked by WRatio, not all of them.
 PREFILTER_ABOVE = 2000
 PREFILTER_KEEP = 200
-
-
-class Weights(NamedTuple):
-    related: float = 0.5  # a related word, relative to the word itself
-    related_more: float = 0.25  # each further related word of the same concept adds this share
-    focus: float = 1.8  # words of the question clause of a several-clause query
-    option: float = 0.3  # words of a multiple-choice option
-    answer_field: float = 0.5  # an answer-only match, relative to a question match
-    missing_known: float = 0.3  # weight of a known term the entry lacks, for coverage
-    coverage: float = 0.62
-    fields: float = 0.18
-    precision: float = 0.4
-    intent: float = 0.15
-    abbrev_share: float = 0.5  # words of an n-word abbreviation weigh (1/n) ** this each
-    off_subject: float = 0.3  # rank lost by an entry that lacks a subject word the query names
-    lacks_task: float = 0.3  # rank lost by an entry that lacks the task the question asks for
-    qualifier: float = 0.3  # weight of a qualifier the store lacks ("in children"), relative
-    bm25: float = 0.2  # rank added by the entry's BM25 score (question + answer) against the best
-    candidates: int = 300
-    # An unknown word's weight grows with its rarity in general English:
-    # rank 10**common_lo or more common -> common_floor, 10**common_hi or rarer -> 1.
-    common_lo: float = 3.3
-    common_hi: float = 4.2
-    common_floor: float = 0.1
-    known_common: float = 0.1  # a known word's weight keeps this share however common it is
-
-
-WEIGHTS = Weights()
-
-
-def idf(df: int, n: int) -> float:
-    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-
-
-def _typo_budget(word: str) -> int:
-    if len(word) <= 2 or not word.isalpha():
-        return 0
-    return 1 if len(word) <= 8 else 2
-
-
-def _closest(word: str, choices: list[tuple[str, int]], budget: int) -> str | None:
-    from rapidfuzz.distance import OSA
-
-    best: tuple[int, int, str] | None = None
-    for cand, freq in choices:
-        d = OSA.distance(word, cand, score_cutoff=budget)
-        if len(word) == 3 and len(cand) != 4:
-            continue  # "tst" may be "test"; a 3-letter word is never rewritten otherwise
-        if 0 < d <= budget and (d < 2 or cand[-2:] == word[-2:]):
-            key = (d, -freq, cand)
-            if best is None or key < best:
-                best = key
-    return None if best is None else best[2]
-
-
-def correct_word(index: Index, word: str) -> str | None:
-    """The store word `word` is most likely a misspelling of, or None.
-
-    Only small edits (1 for 4-8 letters, 2 for longer words, then with the
-    same last two letters), or for words of 7 letters or more one edit once
-    both are written as they sound; same first letter, and never a common
-    English word: a real word the store lacks ("splenectomy", "bond") is left
-    alone."""
-    budget = _typo_budget(word)
-    if budget == 0:
-        return None
-    found = _closest(word, index.words_near(word, budget), budget)
-    if found is None and len(word) >= 7:
-        found = _sounds_like(word, index.words_near(word, 3))
-    return found
-
-
-def _sounds_like(word: str, choices: list[tuple[str, int]]) -> str | None:
-    """The most frequent of `choices` spelled like `word` once both are written
-    as they sound ("patofisiology" -> "pathophysiology"), within one edit."""
-    from rapidfuzz.distance import OSA
-
-    key = sound_key(word)
-    best: tuple[int, int, str] | None = None
-    for cand, freq in choices:
-        d = OSA.distance(key, sound_key(cand), score_cutoff=1)
-        if d <= 1 and cand != word:
-            rank_key = (d, -freq, cand)
-            if best is None or rank_key < best:
-                best = rank_key
-    return None if best is None else best[2]
-
-
-def without_prefix(index: Index, word: str) -> str | None:
-    """The store word that `word` is with a prefix of lexicon/words.toml before
-    it ("hypertransfusion" -> "transfusion"), or None."""
-    for p in index.analyzer.word_prefixes:
-        rest = word[len(p) :]
-        if word.startswith(p) and len(rest) >= 5 and index.known_words([rest]):
-            return rest
-    return None
-
-
-def common_misspelling(index: Index, word: str) -> str | None:
-    """The common English word `word` misspells ("docters" -> "doctors"), or None.
-    Words under six letters are left alone: one letter from a common word, a
-    short word is as likely a rarer real one ("yolk", "vats")."""
-    budget = min(_typo_budget(word), 1)
-    if budget == 0 or len(word) < 6:
-        return None
-    return _closest(word, index.common_near(word, budget), budget)
-
-
-def join_split_words(index: Index, toks: list[str]) -> tuple[list[str], list[Correction]]:
-    """`toks` with a store word that dictation or a stray space split in pieces
-    put back together ("myelo fibrosis", "medi a stinum", "hema to poesis").
-
-    Two to four pieces are joined when the result is a store word, or, when a
-    piece is no word at all, when it is one typo away from a store word. A
-    stop word may sit inside ("a", "to") but never starts or ends the run."""
-    an = index.analyzer
-    if len(toks) < 2:
-        return toks, []
-    runs = {
-        (i, size): an.spell("".join(run))
-        for size in (4, 3, 2)
-        for i in range(len(toks) - size + 1)
-        if (run := toks[i : i + size])[0] not in an.stop
-        and run[-1] not in an.stop
-        and all(t.isalpha() for t in run)
-    }
-    if not runs:
-        return toks, []
-    store = index.known_words([*toks, *runs.values()])
-    plain = store | set(index.common_rank(toks)) | an.stop
-    out: list[str] = []
-    fixes: list[Correction] = []
-    i = 0
-    while i < len(toks):
-        for size in (4, 3, 2):
-            joined = runs.get((i, size))
-            if joined is None:
-                continue
-            run = toks[i : i + size]
-            found = joined if joined in store else None
-            if found is None and len(joined) >= 8 and any(t not in plain for t in run):
-                found = correct_word(index, joined)
-            if found is not None:
-                fixes.append(Correction(" ".join(run), found, "joined"))
-                out.append(found)
-                i += size
-                break
-        else:
-            out.append(toks[i])
-            i += 1
-    return out, fixes
-
-
-_OPTION = re.compile(r"(?:^|(?<=\s))(?:\(([a-eA-E])\)|([a-eA-E])[).:])(?=\s)")
-
-
-# A "which/what ...: X, Y, or Z" question lists its options after the colon.
-_LISTED_OPTIONS = re.compile(
-    r"(.*\b(?:which|what)\b[^:]*):\s*([^:]*,[^:]*\bor\b[^:]*)$", re.IGNORECASE | re.DOTALL
-)
-
-
-def split_options(query: str) -> tuple[str, str]:
-    """A multiple-choice question's stem and its options ("(a) ... (b) ...").
-
-    Lettered options, or a list after a colon ("which ...: X, Y, or Z?").
-    The options of a quiz question name the answer and its distractors: the
-    ranker uses them only where they match, so wrong options cannot make a
-    question look unanswerable."""
-    marks = list(_OPTION.finditer(query))
-    letters = [(m.group(1) or m.group(2)).lower() for m in marks]
-    for i in range(len(letters) - 1):
-        if letters[i] == "a" and letters[i + 1] == "b":
-            return query[: marks[i].start()], query[marks[i].start() :]
-    listed = _LISTED_OPTIONS.match(query)
-    if listed:  # "Which confirms it: biopsy, bone scan, PET, or ferritin?"
-        return listed.group(1), listed.group(2)
-    return query, ""
-
-
-def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPlan:
-    an = index.analyzer
-    text = query[:MAX_QUERY_CHARS]
-    corrections: list[Correction] = []
-    for abbr, exp in an.cased_abbreviations(text):
-        text = re.sub(rf"\b{abbr}\b", " ".join(exp), text)
-        corrections.append(Correction(abbr, " ".join(exp), "abbreviation"))
-    stem_text, options_text = split_options(text)
-    toks, joined = join_split_words(index, fold(stem_text)[:MAX_QUERY_WORDS])
-    corrections.extend(joined)
-    option_toks = fold(options_text)[:MAX_QUERY_WORDS]
-    intents = an.query_intents([an.spell(t) for t in toks])
-    clause = an.focus_clause(stem_text)
-    focus = {an.spell(t) for t in fold(clause)} if clause else set()
-
-    share: dict[str, float] = {}  # weight share of a word from a several-word abbreviation
-
-    def expand(tokens: list[str]) -> list[str]:
-        """Spelling variants read as American, abbreviations spelled out."""
-        out: list[str] = []
-        for tok in tokens:
-            sp = an.spell(tok)
-            if sp != tok:
-                corrections.append(Correction(tok, sp, "spelling"))
-            exp = an.abbrev.get(sp)
-            if exp is not None:
-                corrections.append(Correction(tok, " ".join(exp), "abbreviation"))
-                for w in exp:  # "CT" is one thing asked about, not two
-                    share[w] = min(share.get(w, 1.0), 1.0 / len(exp))
-            out.extend(exp if exp is not None else [sp])
-        return out
-
-    def replace(words: list[str], found: list[tuple[int, int, list[str]]]) -> list[str]:
-        """`words` with each found phrase or idiom replaced (and shown in --explain)."""
-        corrections.extend(
-            Correction(" ".join(words[start:end]), " ".join(rep), "phrase")
-            for start, end, rep in found
-        )
-        return splice(words, found)
-
-    words = expand(toks)
-    words = replace(words, an.find_idioms(words))
-    option_words = expand(option_toks)
-    pronoun = any(w in an.pronouns for w in words)
-    content = an.content(words)
-    option_content = an.content(option_words)
-    dropped = tuple(w for w in words if w not in content)
-
-    known_df = index.df(an.term(w) for w in [*content, *option_content])
-    common = index.common_rank([*content, *option_content])
-    in_store = index.known_words([*content, *option_content])
-    common_alias: dict[str, str] = {}
-
-    def normalise(content: list[str]) -> list[str]:
-        fixed: list[str] = []
-        for w in content:
-            if an.term(w) in known_df or w in an.words or w in common or w in in_store:
-                fixed.append(w)
-                continue
-            c = correct_word(index, w)
-            if c is not None:
-                c = an.spell(c)  # a variant spelling corrected to is read as the store's
-            base = None if c is not None else without_prefix(index, w)
-            if base is not None:
-                corrections.append(Correction(w, base, "prefix"))
-                fixed.append(base)
-            elif c is None:
-                fixed.append(w)
-                alias = common_misspelling(index, w)
-                if alias is not None:
-                    common_alias[w] = alias
-            else:
-                corrections.append(Correction(w, c, "typo"))
-                exp = an.abbrev.get(c)
-                fixed.extend(exp if exp else [c])
-        return replace(fixed, an.find_phrases(fixed))
-
-    final = normalise(content)
-    options = normalise(option_content)
-
-    subject_terms = [an.term(w) for w in an.subject]
-    terms = [an.term(w) for w in final]
-    option_terms = [an.term(w) for w in options]
-    all_terms = set(terms) | set(subject_terms) | set(option_terms)
-    for t in list(all_terms):
-        all_terms.update(an.related.get(t, ()))
-        all_terms.update(an.kinds.get(t, ()))
-    df = index.df(all_terms)
-    topical = index.question_terms(all_terms)
-    n = max(index.answered_count, 1)
-    unknown_weight = idf(0, n)
-    ranks = index.common_rank([*final, *options, *common_alias.values()])
-    for w in final:
-        if an.is_keyword(w):
-            ranks.pop(w, None)
-    for w, alias in common_alias.items():
-        if alias in ranks:
-            ranks[w] = ranks[alias]
-
-    concepts: list[Concept] = []
-    seen: set[str] = set()
-
-    def add(word: str, term: str, role: str) -> None:
-        if term in seen:
-            return
-        seen.add(term)
-        kinds = [k for k in an.kinds.get(term, ()) if k in df]  # "organ": the liver is one
-        alts = [(term, 1.0), *((k, 1.0) for k in kinds)] + [
-            (r, weights.related)
-            for r in an.related.get(term, ())
-            if r in df and r != term and r not in kinds
-        ]
-        if term in df:
-            # A word the store's questions use is one of its topics, and so is
-            # one the lexicon relates to others ("radiation", "surgery"); any
-            # other common English word found only inside answers is mostly
-            # phrasing.
-            weight, known = idf(df[term], n), True
-            if term not in topical and term not in an.related and term not in an.kinds:
-                rarity = unknown_factor(word, ranks.get(word), weights)
-                weight *= weights.known_common + (1 - weights.known_common) * rarity
-        elif any(r in df for r, _ in alts[1:]):
-            weight, known = idf(min(df[r] for r, _ in alts[1:]), n), True
-        else:
-            weight, known = unknown_weight * unknown_factor(word, ranks.get(word), weights), False
-        weight *= share.get(word, 1.0) ** weights.abbrev_share
-        qualifier = role == "content" and not known and an.is_qualifier(word)
-        if qualifier:  # narrows the question to a case: answer, and say it is not covered
-            weight *= weights.qualifier
-        if role == "content" and word in focus:
-            weight *= weights.focus
-        elif role == "option":
-            weight *= weights.option
-        story = role == "content" and ((bool(focus) and word not in focus) or qualifier)
-        task = role == "content" and term in an.tasks and not story
-        concepts.append(
-            Concept(
-                word,
-                term,
-                tuple(alts),
-                weight,
-                known,
-                role,
-                an.is_keyword(word),
-                task,
-                story,
-                qualifier,
-            )
-        )
-
-    for fix in corrections:
-        if set(fix.original.split()) <= focus:
-            focus.update(fix.replacement.split())
-    for w, t in zip(final, terms, strict=True):
-        add(w, t, "content")
-    if pronoun:
-        for w, t in zip(an.subject, subject_terms, strict=True):
-            add(w, t, "subject")
-    for w, t in zip(options, option_terms, strict=True):
-        add(w, t, "option")
-    if not concepts:
-        raise NothingToSearch("nothing to search for: the query has no searchable words")
-    searched = " ".join(c.text for c in concepts if c.role == "content")
-    if pronoun and an.subject:
-        searched = (searched + " [" + " ".join(an.subject) + "]").strip()
-    named = frozenset(subject_terms) & set(terms)
-    return QueryPlan(
-        query=query,
-        mentions_subject=pronoun or bool(named),
-        subject_terms=named,
-        searched_for=searched or " ".join(an.subject),
-        concepts=tuple(concepts),
-        intents=intents,
-        corrections=tuple(corrections),
-        dropped=dropped,
-        curated=bool(an.canon),
-    )
-
-
-def unknown_factor(word: str, rank: int | None, weights: Weights = WEIGHTS) -> float:
-    """How much a word the store lacks says about the question (0-1)."""
-    if word.isalnum() and word[0].isalpha() and word[-1].isdigit():
-        # a code such as "t2", "jak2", "hba1c": a precise thing the store lacks
-        return 1.0 if len(word) >= 3 else 0.5
-    if word.isdigit() or len(word) <= 2:
-        return 0.2
-    factor = 1.0
-    if rank is not None:
-        x = (math.log10(rank) - weights.common_lo) / (weights.common_hi - weights.common_lo)
-        factor = min(1.0, max(weights.common_floor, x))
-        if len(word) >= 7 and word.endswith("ly"):
-            factor = weights.common_floor  # an English adverb ("suddenly") says how, not what
-    if len(word) <= 3:
-        factor = min(factor, 0.5)
-    return factor
 
 
 class Features(NamedTuple):
@@ -492,6 +142,39 @@ def factors(plan: QueryPlan) -> dict[str, float]:
     return out
 
 
+def concept_hit(
+    c: Concept, q_all: frozenset[str], a: frozenset[str], weights: Weights, matched: set[str]
+) -> tuple[float, float]:
+    """How well an entry has concept `c` in its questions and in its answer (0-1
+    each; a related word counts less, several related words more). The terms
+    found are added to `matched`."""
+    hq = ha = 0.0
+    nq = na = 0  # related words found: several say more than one
+    for t, f in c.alternatives:
+        if t in q_all:
+            hq = max(hq, f)
+            nq += f < 1.0
+            matched.add(t)
+        if t in a:
+            ha = max(ha, f)
+            na += f < 1.0
+            matched.add(t)
+    if hq < 1.0 and nq > 1:
+        hq = min(1.0, hq * (1.0 + weights.related_more * (nq - 1)))
+    if ha < 1.0 and na > 1:
+        ha = min(1.0, ha * (1.0 + weights.related_more * (na - 1)))
+    return hq, ha
+
+
+def question_precision(item: Indexed, factor_of: dict[str, float]) -> float:
+    """The largest share of one of the entry's questions that the query covers."""
+    precision = 0.0
+    for qt in item.qterms:
+        if qt:
+            precision = max(precision, sum(factor_of.get(t, 0.0) for t in qt) / len(qt))
+    return precision
+
+
 def score_entry(
     plan: QueryPlan,
     item: Indexed,
@@ -502,30 +185,12 @@ def score_entry(
 ) -> Scored | None:
     """`item` scored for `plan`; `lexical` is its BM25 score against the best
     candidate's (0-1)."""
-    q_all = item.qall
-    a = item.aterms
+    q_all, a = item.qall, item.aterms
     total = cov = fcov = den = unknown = missing = heaviest = 0.0
-    aspect = task = story_unknown = 0.0
-    sharpest = 0.0
+    aspect = task = story_unknown = sharpest = 0.0
     matched: set[str] = set()
-    if factor_of is None:
-        factor_of = factors(plan)
     for c in plan.concepts:
-        hq = ha = 0.0
-        nq = na = 0  # related words found: several say more than one
-        for t, f in c.alternatives:
-            if t in q_all:
-                hq = max(hq, f)
-                nq += f < 1.0
-                matched.add(t)
-            if t in a:
-                ha = max(ha, f)
-                na += f < 1.0
-                matched.add(t)
-        if hq < 1.0 and nq > 1:
-            hq = min(1.0, hq * (1.0 + weights.related_more * (nq - 1)))
-        if ha < 1.0 and na > 1:
-            ha = min(1.0, ha * (1.0 + weights.related_more * (na - 1)))
+        hq, ha = concept_hit(c, q_all, a, weights, matched)
         hit = max(hq, ha)
         if hit > 0:
             sharpest = max(sharpest, c.weight * hit)
@@ -550,17 +215,12 @@ def score_entry(
     if cov <= 0 or total <= 0:
         return None
     off_subject = float(any(t not in q_all and t not in a for t in plan.subject_terms))
-    precision = 0.0
-    for qt in item.qterms:
-        if qt:
-            got = sum(factor_of.get(t, 0.0) for t in qt)
-            precision = max(precision, got / len(qt))
     feats = Features(
         coverage=cov / den,
         matched=math.log1p(cov / unit),
         unknown=unknown / total,
         missing=missing / total,
-        precision=precision,
+        precision=question_precision(item, factor_of if factor_of is not None else factors(plan)),
         fields=fcov / cov,
         intent=len(plan.intents & item.intents) / len(plan.intents) if plan.intents else 0.0,
         subject=1.0 if plan.mentions_subject else 0.0,
@@ -574,18 +234,24 @@ def score_entry(
         dominant_curated=math.log1p(heaviest / cov) if plan.curated else 0.0,
         bm25=lexical,
     )
+    return Scored(item, rank_value(feats, fcov / total, weights), feats, frozenset(matched))
+
+
+def rank_value(f: Features, field_share: float, weights: Weights = WEIGHTS) -> float:
+    """Where an entry ranks: coverage, the question field, precision and question
+    words; less for an entry about something else that shares a word, or
+    silent on the task asked for; plus its share of BM25."""
     r = (
-        weights.coverage * feats.coverage
-        + weights.fields * (fcov / total)
-        + weights.precision * precision
-        + weights.intent * feats.intent
-    ) * feats.coverage
-    if off_subject:
+        weights.coverage * f.coverage
+        + weights.fields * field_share
+        + weights.precision * f.precision
+        + weights.intent * f.intent
+    ) * f.coverage
+    if f.off_subject:
         r *= 1.0 - weights.off_subject  # about something else that shares a word
-    if task:
+    if f.task:
         r *= 1.0 - weights.lacks_task  # "how is it treated": not an entry silent on treatment
-    r += weights.bm25 * lexical  # plain BM25 over question + answer
-    return Scored(item, r, feats, frozenset(matched))
+    return r + weights.bm25 * f.bm25  # plain BM25 over question + answer
 
 
 def rank(
