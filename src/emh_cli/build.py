@@ -177,6 +177,20 @@ def _merge(
     parsed: list[tuple[ParsedDocument, str]], analyzer: Analyzer, vocabulary: dict[str, Any]
 ) -> BuildResult:
     diags: list[Diagnostic] = []
+    drafts = _merge_answers(parsed, diags)
+    diags.extend(_same_question_different_answer(drafts))
+    entries = _entries(drafts, analyzer)
+    documents = tuple(Document(doc.name, doc.lines, len(doc.items), sha) for doc, sha in parsed)
+    order = {doc.name: i for i, (doc, _) in enumerate(parsed)}
+    diags.sort(key=lambda d: (order.get(d.document, -1), d.line or 0))
+    return BuildResult(documents, entries, tuple(diags), vocabulary, analyzer)
+
+
+def _merge_answers(
+    parsed: list[tuple[ParsedDocument, str]], diags: list[Diagnostic]
+) -> list[_Draft]:
+    """One draft per distinct answer (and per unanswered question), in document
+    order; the parser's diagnostics and each merge are added to `diags`."""
     drafts: list[_Draft] = []
     by_answer: dict[str, int] = {}
     for doc, _ in parsed:
@@ -193,39 +207,42 @@ def _merge(
                 drafts.append(_Draft([qa.question], qa.answer, [src], qa.truncated))
                 continue
             d = drafts[idx]
-            first = d.sources[0]
-            diags.append(
-                Diagnostic(
-                    doc.name,
-                    qa.line,
-                    f"same answer as {first.citation}; merged into entry {idx + 1}",
-                )
-            )
+            message = f"same answer as {d.sources[0].citation}; merged into entry {idx + 1}"
+            diags.append(Diagnostic(doc.name, qa.line, message))
             if qa.question not in d.questions:
                 d.questions.append(qa.question)
             d.sources.append(src)
+    return drafts
+
+
+def _same_question_different_answer(drafts: list[_Draft]) -> list[Diagnostic]:
+    def key(q: str) -> str:
+        return " ".join(q.casefold().split())
 
     by_question: dict[str, list[int]] = {}
     for i, d in enumerate(drafts):
         if d.answer is not None:
             for q in d.questions:
-                by_question.setdefault(" ".join(q.casefold().split()), []).append(i)
+                by_question.setdefault(key(q), []).append(i)
+    out: list[Diagnostic] = []
     for ids in by_question.values():
+        first = drafts[ids[0]].sources[0]
         for i in ids[1:]:
-            first = drafts[ids[0]].sources[0]
-            for s in drafts[i].sources:
-                if " ".join(s.question.casefold().split()) == " ".join(
-                    first.question.casefold().split()
-                ):
-                    diags.append(
-                        Diagnostic(
-                            s.document,
-                            s.line,
-                            f"same question as {first.citation} with a different answer; "
-                            "kept as separate entries",
-                        )
-                    )
+            out.extend(
+                Diagnostic(
+                    s.document,
+                    s.line,
+                    f"same question as {first.citation} with a different answer; "
+                    "kept as separate entries",
+                )
+                for s in drafts[i].sources
+                if key(s.question) == key(first.question)
+            )
+    return out
 
+
+def _entries(drafts: list[_Draft], analyzer: Analyzer) -> tuple[Entry, ...]:
+    """Entries numbered from 1, with topics and flags."""
     subject = set(analyzer.subject)
     compiled = _compile_topics(analyzer)
     about_subject: list[bool] = []
@@ -257,10 +274,7 @@ def _merge(
                 sources=tuple(d.sources),
             )
         )
-    documents = tuple(Document(doc.name, doc.lines, len(doc.items), sha) for doc, sha in parsed)
-    order = {doc.name: i for i, (doc, _) in enumerate(parsed)}
-    diags.sort(key=lambda d: (order.get(d.document, -1), d.line or 0))
-    return BuildResult(documents, tuple(entries), tuple(diags), vocabulary, analyzer)
+    return tuple(entries)
 
 
 def assign_topics(analyzer: Analyzer, texts: Sequence[str]) -> list[str]:

@@ -179,16 +179,7 @@ def _write_cache(store: Store, fp: str, target: Path, analyzer: Analyzer | None 
                 os.unlink(tmp)
 
 
-def write_index(
-    conn: sqlite3.Connection, store: Store, fingerprint: str, analyzer: Analyzer | None = None
-) -> None:
-    """Fill an empty SQLite database with the index of `store`."""
-    lexicon = analyzer.lexicon if analyzer else load_lexicon(store.vocabulary)
-    an = analyzer or Analyzer(lexicon)
-    conn.execute("PRAGMA journal_mode = OFF")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.executescript(
-        """
+_SCHEMA = """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE entries (
             rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, answered INTEGER NOT NULL,
@@ -202,7 +193,17 @@ def write_index(
         CREATE TABLE questions (id TEXT NOT NULL, question TEXT NOT NULL, answered INTEGER NOT NULL);
         CREATE VIRTUAL TABLE fts USING fts5 (q, a, content='');
         """
-    )
+
+
+def write_index(
+    conn: sqlite3.Connection, store: Store, fingerprint: str, analyzer: Analyzer | None = None
+) -> None:
+    """Fill an empty SQLite database with the index of `store`."""
+    lexicon = analyzer.lexicon if analyzer else load_lexicon(store.vocabulary)
+    an = analyzer or Analyzer(lexicon)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.executescript(_SCHEMA)
     df: Counter[str] = Counter()
     qdf: Counter[str] = Counter()
     words: Counter[str] = Counter()
@@ -247,6 +248,13 @@ def write_index(
         "INSERT INTO words VALUES (?, ?, ?)",
         sorted((w, len(w), n) for w, n in words.items() if w.isalpha()),
     )
+    _write_meta(conn, store, fingerprint, lexicon, answered)
+
+
+def _write_meta(
+    conn: sqlite3.Connection, store: Store, fingerprint: str, lexicon: Any, answered: int
+) -> None:
+    """The common-words table and the index's metadata, then commit."""
     conn.executemany(
         "INSERT OR IGNORE INTO common VALUES (?, ?)",
         ((w, r) for r, w in enumerate(read_common_words(), start=1)),

@@ -59,118 +59,143 @@ def load_lexicon(vocabulary: dict[str, Any] | None = None) -> dict[str, Any]:
 def compile_lexicon(vocab: dict[str, Any]) -> dict[str, Any]:
     """Compile a (merged) vocabulary into a JSON-able dict; stems are computed
     here, once."""
-    stem = _stemmer()
-    spelling: dict[str, Any] = vocab.get("spelling", {})
-    synonyms: dict[str, Any] = vocab.get("synonyms", {})
+    c = _Compiler(vocab)
     words: dict[str, Any] = vocab.get("words", {})
-    cased: dict[str, str] = vocab.get("cased", {})
-    spell = _Speller(
-        spelling.get("words", {}),
-        list(spelling.get("prefixes", {}).items()),
-        list(spelling.get("suffixes", {}).items()),
-    )
-
-    def norm(word: str) -> list[str]:
-        return [spell(t) for t in fold(word)]
-
-    not_stop = {t for w in vocab.get("not_stopwords", []) for t in norm(w)}
-    stop = {t for w in vocab.get("stopwords", []) for t in norm(w)} - not_stop
-    pronouns = {t for w in words.get("pronouns", []) for t in norm(w) if len(t) > 1}
-    abbrev = {k.casefold(): norm(v) for k, v in vocab.get("abbreviations", {}).items()}
-    drop = stop | pronouns
-
-    canon: dict[str, str] = {}
-    lex_words: set[str] = set()
-    for group in synonyms.get("groups", []):
-        toks = [t for w in group for t in norm(w) if t not in drop]
-        if not toks:
-            continue
-        head = stem(toks[0])
-        for t in toks:
-            canon.setdefault(stem(t), head)
-            lex_words.add(t)
-
-    def term(word: str) -> str:
-        s = str(stem(word))
-        return canon.get(s, s)
-
-    phrases: dict[str, list[str]] = {}
-    for key, value in synonyms.get("phrases", {}).items():
-        k = [t for t in norm(key) if t not in drop]
-        v = [t for t in norm(value) if t not in drop]
-        if len(k) >= 1 and v:
-            phrases[" ".join(term(t) for t in k)] = v
-            lex_words.update(k)
-            lex_words.update(v)
-    # A query's abbreviations are spelled out before idioms are read, so an
-    # idiom's are too ("ct report" matches "computed tomography report").
-    idioms = {
-        " ".join(t for w in norm(key) for t in abbrev.get(w, [w])): norm(value)
-        for key, value in synonyms.get("idioms", {}).items()
-    }
-
-    def key_term(word: str) -> str:
-        return term(spell(word.casefold()))
-
-    def links(section: str) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for key, values in synonyms.get(section, {}).items():
-            for v in values:
-                out.setdefault(key_term(key), []).extend(term(t) for t in norm(v) if t not in drop)
-        return {k: sorted(set(v) - {k}) for k, v in sorted(out.items())}
-
-    intents: dict[str, list[str]] = {
-        k.casefold(): [t for w in v for t in norm(w)] for k, v in words.get("intents", {}).items()
-    }
-    topic_list = []
-    for name, spec in sorted(vocab.get("topics", {}).items()):
-        topic_list.append(
-            {
-                "name": name.casefold(),
-                "aliases": sorted({a.casefold() for a in spec.get("aliases", [])}),
-                "terms": list(spec.get("terms", [])),
-            }
-        )
-        lex_words.update(t for a in spec.get("aliases", []) for t in norm(a))
-    for exp in abbrev.values():
-        lex_words.update(exp)
-    # a slip in a listed variant spelling ("hemopoeisis") is corrected to it
-    lex_words.update(k.casefold() for k in spelling.get("words", {}) if len(k) >= 8)
-    lex_words.update(abbrev)
-    lex_words -= drop
     return {
-        "stop": sorted(stop),
-        "pronouns": sorted(pronouns),
-        "subject": [t for t in norm(words.get("subject", "")) if t not in drop],
-        "intents": intents,
+        "stop": sorted(c.stop),
+        "pronouns": sorted(c.pronouns),
+        "subject": [t for t in c.norm(words.get("subject", "")) if t not in c.drop],
+        "intents": {k.casefold(): c.norm_all(v) for k, v in words.get("intents", {}).items()},
         "first_word_intents": sorted(words.get("first_word_intents", ["is"])),
         "query_intents": {
-            k.casefold(): sorted({t for w in v for t in norm(w)})
+            k.casefold(): sorted(set(c.norm_all(v)))
             for k, v in words.get("query_intents", {}).items()
         },
-        "question_starters": sorted(
-            {t for w in words.get("question_starters", []) for t in norm(w)}
-        ),
-        "joiners": sorted({t for w in words.get("joiners", []) for t in norm(w)}),
+        "question_starters": sorted(set(c.norm_all(words.get("question_starters", [])))),
+        "joiners": sorted(set(c.norm_all(words.get("joiners", [])))),
         "word_prefixes": sorted(
             {p.casefold() for p in words.get("prefixes", [])}, key=lambda p: (-len(p), p)
         ),  # longest first; the same order every run
-        "spell_words": spell.words,
-        "spell_prefixes": spell.prefixes,
-        "spell_suffixes": spell.suffixes,
-        "abbrev": abbrev,
-        "cased": {k: norm(v) for k, v in cased.items() if k.isupper()},
-        "phrases": phrases,
-        "idioms": idioms,
-        "canon": canon,
-        "related": links("related"),
-        "kinds": links("kinds"),
-        "topics": topic_list,
-        "words": sorted(lex_words),
-        "tasks": sorted({key_term(w) for w in words.get("tasks", [])}),
-        "qualifiers": sorted({t for w in words.get("qualifiers", []) for t in norm(w)}),
-        "keywords": sorted({t for w in vocab.get("keywords", []) for t in norm(w)}),
+        "spell_words": c.spell.words,
+        "spell_prefixes": c.spell.prefixes,
+        "spell_suffixes": c.spell.suffixes,
+        "abbrev": c.abbrev,
+        "cased": {k: c.norm(v) for k, v in vocab.get("cased", {}).items() if k.isupper()},
+        "phrases": c.phrases(),
+        "idioms": c.idioms(),
+        "canon": c.canon,
+        "related": c.links("related"),
+        "kinds": c.links("kinds"),
+        "topics": c.topics(),
+        "words": sorted(c.lexicon_words()),
+        "tasks": sorted({c.key_term(w) for w in words.get("tasks", [])}),
+        "qualifiers": sorted(set(c.norm_all(words.get("qualifiers", [])))),
+        "keywords": sorted(set(c.norm_all(vocab.get("keywords", [])))),
     }
+
+
+class _Compiler:
+    """The steps of `compile_lexicon`: spelling, stop words, synonym groups,
+    phrases, idioms, links, topics, and the words the lexicon knows."""
+
+    def __init__(self, vocab: dict[str, Any]) -> None:
+        self.vocab = vocab
+        self.stem = _stemmer()
+        spelling: dict[str, Any] = vocab.get("spelling", {})
+        self.synonyms: dict[str, Any] = vocab.get("synonyms", {})
+        self.spell = _Speller(
+            spelling.get("words", {}),
+            list(spelling.get("prefixes", {}).items()),
+            list(spelling.get("suffixes", {}).items()),
+        )
+        not_stop = set(self.norm_all(vocab.get("not_stopwords", [])))
+        self.stop = set(self.norm_all(vocab.get("stopwords", []))) - not_stop
+        pronouns = vocab.get("words", {}).get("pronouns", [])
+        self.pronouns = {t for t in self.norm_all(pronouns) if len(t) > 1}
+        self.abbrev = {
+            k.casefold(): self.norm(v) for k, v in vocab.get("abbreviations", {}).items()
+        }
+        self.drop = self.stop | self.pronouns
+        self.words: set[str] = set()  # words the lexicon itself knows
+        self.canon = self._groups()
+
+    def norm(self, word: str) -> list[str]:
+        return [self.spell(t) for t in fold(word)]
+
+    def norm_all(self, words: list[str]) -> list[str]:
+        return [t for w in words for t in self.norm(w)]
+
+    def _groups(self) -> dict[str, str]:
+        """Each synonym group's stems, mapped to its first word's stem."""
+        canon: dict[str, str] = {}
+        for group in self.synonyms.get("groups", []):
+            toks = [t for w in group for t in self.norm(w) if t not in self.drop]
+            if not toks:
+                continue
+            head = self.stem(toks[0])
+            for t in toks:
+                canon.setdefault(self.stem(t), head)
+                self.words.add(t)
+        return canon
+
+    def term(self, word: str) -> str:
+        s = str(self.stem(word))
+        return self.canon.get(s, s)
+
+    def key_term(self, word: str) -> str:
+        return self.term(self.spell(word.casefold()))
+
+    def phrases(self) -> dict[str, list[str]]:
+        phrases: dict[str, list[str]] = {}
+        for key, value in self.synonyms.get("phrases", {}).items():
+            k = [t for t in self.norm(key) if t not in self.drop]
+            v = [t for t in self.norm(value) if t not in self.drop]
+            if len(k) >= 1 and v:
+                phrases[" ".join(self.term(t) for t in k)] = v
+                self.words.update(k)
+                self.words.update(v)
+        return phrases
+
+    def idioms(self) -> dict[str, list[str]]:
+        # A query's abbreviations are spelled out before idioms are read, so an
+        # idiom's are too ("ct report" matches "computed tomography report").
+        return {
+            " ".join(t for w in self.norm(key) for t in self.abbrev.get(w, [w])): self.norm(value)
+            for key, value in self.synonyms.get("idioms", {}).items()
+        }
+
+    def links(self, section: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, values in self.synonyms.get(section, {}).items():
+            for v in values:
+                out.setdefault(self.key_term(key), []).extend(
+                    self.term(t) for t in self.norm(v) if t not in self.drop
+                )
+        return {k: sorted(set(v) - {k}) for k, v in sorted(out.items())}
+
+    def topics(self) -> list[dict[str, Any]]:
+        topic_list = []
+        for name, spec in sorted(self.vocab.get("topics", {}).items()):
+            topic_list.append(
+                {
+                    "name": name.casefold(),
+                    "aliases": sorted({a.casefold() for a in spec.get("aliases", [])}),
+                    "terms": list(spec.get("terms", [])),
+                }
+            )
+            self.words.update(self.norm_all(spec.get("aliases", [])))
+        return topic_list
+
+    def lexicon_words(self) -> set[str]:
+        """Words the lexicon knows (after phrases and topics are compiled)."""
+        words = set(self.words)
+        for exp in self.abbrev.values():
+            words.update(exp)
+        # a slip in a listed variant spelling ("hemopoeisis") is corrected to it
+        spelled = self.vocab.get("spelling", {}).get("words", {})
+        words.update(k.casefold() for k in spelled if len(k) >= 8)
+        words.update(self.abbrev)
+        return words - self.drop
 
 
 @lru_cache(maxsize=1)
