@@ -128,7 +128,12 @@ def confidence(
     best = best if best is not None else f
     half = len(calibration) // 2
     answers = _sigmoid(calibration[:half], best)
-    mine, top = _sigmoid(calibration[half:], f), _sigmoid(calibration[half:], best)
+    return _relative_score(answers, _sigmoid(calibration[half:], best), calibration, f)
+
+
+def _relative_score(answers: float, top: float, calibration: Sequence[float], f: Features) -> float:
+    """`confidence` with the best candidate's two probabilities already known."""
+    mine = _sigmoid(calibration[len(calibration) // 2 :], f)
     return 100.0 * answers * (min(1.0, mine / top) if top > 0 else 0.0)
 
 
@@ -190,7 +195,19 @@ def score_entry(
     aspect = task = story_unknown = sharpest = 0.0
     matched: set[str] = set()
     for c in plan.concepts:
-        hq, ha = concept_hit(c, q_all, a, weights, matched)
+        hq = ha = 0.0  # concept_hit, inlined: this loop is most of a query's time
+        nq = na = 0
+        for t, f in c.alternatives:
+            if t in q_all:
+                hq = max(hq, f)
+                nq += f < 1.0
+                matched.add(t)
+            if t in a:
+                ha = max(ha, f)
+                na += f < 1.0
+                matched.add(t)
+        if (hq < 1.0 and nq > 1) or (ha < 1.0 and na > 1):
+            hq, ha = concept_hit(c, q_all, a, weights, matched)
         hit = max(hq, ha)
         if hit > 0:
             sharpest = max(sharpest, c.weight * hit)
@@ -277,12 +294,17 @@ def rank(
     ]
     scored.sort(key=lambda s: (-s.rank, s.item.order))
     n = len(scored) if scores_for is None else min(scores_for, len(scored))
-    top = scored[0].rank if scored else 1.0
-    best = scored[0].features if scored else None
+    if n == 0:
+        return scored
+    top = scored[0].rank
+    half = len(calibration) // 2
+    best = scored[0].features
+    answers = _sigmoid(calibration[:half], best)
+    best_result = _sigmoid(calibration[half:], best)
     for i in range(n):
         s = scored[i]
-        feats = s.features._replace(relative=s.rank / top if top > 0 else 0.0)
-        score = round(confidence(feats, best, calibration), 1)
+        feats = s.features._replace(relative=s.rank / top if top > 0 else 0.0) if i else best
+        score = round(_relative_score(answers, best_result, calibration, feats), 1)
         scored[i] = s._replace(features=feats, score=score)
     return scored
 
