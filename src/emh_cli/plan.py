@@ -262,7 +262,27 @@ def normalise(r: _Reading, content: list[str], known: _Known) -> list[str]:
             r.corrections.append(Correction(w, c, "typo"))
             exp = an.abbrev.get(c)
             fixed.extend(exp if exp else [c])
-    return replace(r, fixed, an.find_phrases(fixed))
+    return replace(r, fixed, phrases_the_store_uses(r, fixed))
+
+
+def phrases_the_store_uses(r: _Reading, words: list[str]) -> list[tuple[int, int, list[str]]]:
+    """The phrases found in `words`, each replaced only by the words of its
+    replacement that the store uses ("hepatosplenomegaly" is read as
+    splenomegaly in a store that never says hepatomegaly); a phrase none of
+    whose replacement the store uses keeps its own words."""
+    an = r.an
+    found = an.find_phrases(words)
+    if not found:
+        return found
+    reps = {w for _, _, rep in found for w in rep}
+    df = r.index.df(an.term(w) for w in reps)
+    used = {w for w in reps if an.term(w) in df}
+    out = []
+    for start, end, rep in found:
+        kept = [w for w in rep if w in used]
+        if kept:
+            out.append((start, end, kept))
+    return out
 
 
 @dataclass(frozen=True)
