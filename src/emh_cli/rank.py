@@ -199,18 +199,20 @@ def score_entry(
         nq = na = 0
         for t, f in c.alternatives:
             if t in q_all:
-                hq = max(hq, f)
+                if f > hq:
+                    hq = f
                 nq += f < 1.0
                 matched.add(t)
             if t in a:
-                ha = max(ha, f)
+                if f > ha:
+                    ha = f
                 na += f < 1.0
                 matched.add(t)
         if (hq < 1.0 and nq > 1) or (ha < 1.0 and na > 1):
             hq, ha = concept_hit(c, q_all, a, weights, matched)
-        hit = max(hq, ha)
-        if hit > 0:
-            sharpest = max(sharpest, c.weight * hit)
+        hit = hq if hq > ha else ha
+        if hit > 0 and c.weight * hit > sharpest:
+            sharpest = c.weight * hit
         if c.role == "option" and hit == 0:
             continue  # a distractor of a multiple-choice question
         total += c.weight
@@ -226,7 +228,8 @@ def score_entry(
                 story_unknown += c.weight
             else:
                 unknown += c.weight
-            heaviest = max(heaviest, c.weight)
+            if c.weight > heaviest:
+                heaviest = c.weight
         elif hit == 0:
             missing += c.weight
     if cov <= 0 or total <= 0:
