@@ -444,9 +444,9 @@ def _evaluate(spec: str) -> dict[str, dict[str, dict[str, float]]]:
 FLOORS = {
     "brief": (0.96, 0.98, 0.70, 0.01),  # 97.4%, 99.0%, 73.1%, 0.1%
     "real-dev": (0.70, 0.74, 0.45, 0.15),  # 73.9%, 77.5%, 48.6%, 12.6%
-    # hold-outs, first measured on bf1bb32 (README): never tuned on
-    "holdout": (0.97, 0.98, 0.80, 0.01),  # 98.0%, 99.1%, 84.0%, 0.2%
-    "real-holdout": (0.69, 0.73, 0.34, 0.15),  # 71.9%, 76.0%, 37.1%, 12.5%
+    # hold-outs (first measured on bf1bb32, README; never tuned on)
+    "holdout": (0.97, 0.98, 0.80, 0.01),  # 97.8%, 99.0%, 83.3%, 0.3% (cd96a81)
+    "real-holdout": (0.69, 0.73, 0.34, 0.15),  # 71.9%, 76.0%, 38.7%, 12.5% (cd96a81)
 }
 
 
@@ -503,20 +503,22 @@ def test_a_broken_lexicon_file_is_one_clear_error(
 
 
 # Other-field FAQs: a calibration fitted with two of them, measured on all four
-# (2026-12-02; themoeway and ukpf held out): top-1, most answerable refused.
+# (2026-12-02, cd96a81; themoeway and ukpf held out): top-1, unanswerable
+# refused, most answerable refused.
 FAQ_FLOORS = {
-    "faq:nparks_allotment_gardens_faq": (0.55, 0.10),  # 58.8%, 2.9%
-    "faq:syncthing_faq": (0.58, 0.10),  # 61.5%, 2.6%
-    "faq:themoeway_japanese_faq": (0.78, 0.10),  # 81.2%, 0.0%
-    "faq:ukpf_uk_funds_faq": (0.74, 0.10),  # 77.1%, 0.0%
+    "faq:nparks_allotment_gardens_faq": (0.55, 0.15, 0.10),  # 58.8%, 25.0%, 2.9%
+    "faq:syncthing_faq": (0.58, 0.10, 0.10),  # 61.5%, 15.4%, 2.6%
+    "faq:themoeway_japanese_faq": (0.78, 0.10, 0.10),  # 81.2%, 18.8%, 0.0%
+    "faq:ukpf_uk_funds_faq": (0.74, 0.10, 0.10),  # 77.1%, 12.5%, 0.0%
 }
 
 
 def test_quality_floor_on_other_field_faqs() -> None:
     tables = _evaluate(",".join(FAQ_FLOORS))
-    for name, (top1, false_refused) in FAQ_FLOORS.items():
+    for name, (top1, refused, false_refused) in FAQ_FLOORS.items():
         emh = tables[name]["emh"]
         assert emh["top1"] >= top1, name
+        assert emh["refusal"] >= refused, name
         assert emh["false_refusal"] <= false_refused, name
 
 
