@@ -75,6 +75,16 @@ def is_question(line: str) -> bool:
     return line.rstrip().endswith("?")
 
 
+def _one_line(name: str, number: int, what: str) -> Diagnostic:
+    """The warning for a question and its answer on one line, which was `what`."""
+    return Diagnostic(
+        name,
+        number,
+        "question and answer on one line: the line does not end in '?', so it was "
+        f"{what}; put the answer on a line of its own",
+    )
+
+
 def parse_document(name: str, text: str) -> ParsedDocument:
     """Parse one document's text. Never raises; problems become diagnostics."""
     lines = split_lines(text)
@@ -119,13 +129,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
                 preamble_line = number
             if _one_line_qa(stripped):
                 diags.append(
-                    Diagnostic(
-                        name,
-                        number,
-                        "question and answer on one line: the line does not end in '?', so it "
-                        "was skipped with the text before the first question; put the answer "
-                        "on a line of its own",
-                    )
+                    _one_line(name, number, "skipped with the text before the first question")
                 )
         else:
             if body_start is None:
@@ -134,13 +138,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
             body_last = number
             if _one_line_qa(stripped):
                 diags.append(
-                    Diagnostic(
-                        name,
-                        number,
-                        "question and answer on one line: the line does not end in '?', so it "
-                        f"was read as more of the answer to line {q_line}; put the answer on a "
-                        "line of its own",
-                    )
+                    _one_line(name, number, f"read as more of the answer to line {q_line}")
                 )
     close()
     diags.extend(_answer_like_questions(name, lines, items))
