@@ -276,11 +276,12 @@ def _banner(out: Output, index: Index, store: Path) -> None:
     from rich.text import Text
 
     from emh_cli import __version__
+    from emh_cli.plural import plural
     from emh_cli.present import sanitize
 
     n = len(index.ids())
     line = Text(f"emh {__version__}", style="bold")
-    line.append(f" · {n} entries from {sanitize(store.name)}", style="dim")
+    line.append(f" · {plural(n, 'entry', 'entries')} from {sanitize(store.name)}", style="dim")
     out.console.print(line)
     out.console.print(
         Text("Ask a question, or type :help for commands. :q or Ctrl-D leaves.", style="dim")
