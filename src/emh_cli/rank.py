@@ -282,8 +282,8 @@ def rank(
     scores_for: int | None = None,
 ) -> list[Scored]:
     """Candidates best first, each scored by how likely it answers the query
-    (0-100); only the first `scores_for` are scored (all by default), the rest
-    keep 0."""
+    (0-100); only the first `scores_for` are scored (all by default), in
+    score order, and the rest keep 0."""
     terms = [t for c in plan.concepts for t, _ in c.alternatives]
     found = index.candidates(terms, weights.candidates)
     unit = idf(0, max(index.answered_count, 1))
@@ -309,6 +309,7 @@ def rank(
         feats = s.features._replace(relative=s.rank / top if top > 0 else 0.0) if i else best
         score = round(_relative_score(answers, best_result, calibration, feats), 1)
         scored[i] = s._replace(features=feats, score=score)
+    scored[:n] = sorted(scored[:n], key=lambda s: -s.score)  # best first; the best stays first
     return scored
 
 

@@ -195,6 +195,8 @@ class _Compiler:
         spelled = self.vocab.get("spelling", {}).get("words", {})
         words.update(k.casefold() for k in spelled if len(k) >= 8)
         words.update(self.abbrev)
+        # a slip in a qualifier ("childern") is corrected to it, and then noted
+        words.update(self.norm_all(self.vocab.get("words", {}).get("qualifiers", [])))
         return words - self.drop
 
 
