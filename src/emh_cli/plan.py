@@ -434,7 +434,7 @@ def _plan(
     content: list[str],
 ) -> QueryPlan:
     searched = " ".join(c.text for c in concepts if c.role == "content")
-    if pronoun and an.subject:
+    if pronoun and an.subject and not named:  # not "… hematopoiesis [… hematopoiesis]"
         searched = (searched + " [" + " ".join(an.subject) + "]").strip()
     return QueryPlan(
         query=query,
