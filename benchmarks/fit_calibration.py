@@ -46,7 +46,7 @@ from suites import Suite, suites  # noqa: E402
 
 from emh_cli.errors import NothingToSearch  # noqa: E402
 from emh_cli.index import open_index  # noqa: E402
-from emh_cli.rank import plan_query, rank  # noqa: E402
+from emh_cli.rank import Features, confidence, plan_query, rank  # noqa: E402
 
 # The bias rule of emh's shipped CALIBRATION (see SHIPPED_TRAIN and the README's
 # "Calibration"); tests/test_ranking.py checks the shipped coefficients are this fit.
@@ -104,17 +104,6 @@ def solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 def _z(w: list[float], x: tuple[float, ...]) -> float:
     return w[0] + sum(a * b for a, b in zip(w[1:], x, strict=True))
-
-
-def _p(w: list[float], x: tuple[float, ...]) -> float:
-    return 1 / (1 + math.exp(-max(-50.0, min(50.0, _z(w, x)))))
-
-
-def score(w: list[float], best: tuple[float, ...], x: tuple[float, ...]) -> float:
-    """As emh_cli.rank.confidence computes it, 0-1."""
-    half = len(w) // 2
-    top = _p(w[half:], best)
-    return _p(w[:half], best) * (min(1.0, _p(w[half:], x) / top) if top > 0 else 0.0)
 
 
 def fit_logistic(data: list[Sample], l2: float) -> list[float]:
@@ -182,7 +171,7 @@ def figures(data: list[Sample], w: list[float]) -> dict[str, float]:
     n_ans = len({s.query for s in data if s.answerable}) or 1
 
     def kept(s: Sample) -> bool:
-        return score(w, s.x, s.x) >= 0.5
+        return confidence(Features(*s.x), calibration=w) >= 50.0  # as emh scores it
 
     return {
         "answerable_refused": sum(1 for s in ans if not kept(s)) / max(len(ans), 1),

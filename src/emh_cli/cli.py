@@ -556,15 +556,13 @@ def build(
     check_output(output, inputs, force=force)
     vocabulary = read_vocabulary(folder) if folder is not None else {}
     result = build_store(read, vocabulary)
-    analyzer = result.analyzer
-    assert analyzer is not None
     write_atomic(output, result.serialize())
     if not quiet:
         from emh_cli.present import sanitize
 
         for d in result.diagnostics:
             sys.stderr.write(sanitize(str(d)) + "\n")
-    prime_cache(output, result, analyzer)
+    prime_cache(output, result)
     from emh_cli.plural import plural
 
     answered = sum(1 for e in result.entries if e.answered)

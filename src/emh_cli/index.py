@@ -27,7 +27,6 @@ from emh_cli.model import Document, Entry, Source, Store
 from emh_cli.store import parse_store, read_store_bytes
 from emh_cli.textnorm import (
     LEXICON_DIR,
-    LEXICON_FILES,
     Analyzer,
     load_lexicon,
     read_common_words,
@@ -98,18 +97,20 @@ def _fingerprint(path: Path) -> str:
 
 
 def _lexicon_stamp() -> str:
-    """Size and modification time of every lexicon file.
+    """Name, size and modification time of every file of the engine's lexicon
+    folder (every file there is read: see vocabulary.read_vocabulary).
 
     A query must notice a changed lexicon, but reading and hashing the files
     (300 kB) and importing hashlib (OpenSSL) on every start costs ~4 ms."""
-    parts = []
-    for name in LEXICON_FILES:
-        try:
-            st = (LEXICON_DIR / name).stat()
-            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{name}:-")
-    return ",".join(parts)
+    try:
+        entries = sorted(os.scandir(LEXICON_DIR), key=lambda e: e.name)
+        return ",".join(
+            f"{e.name}:{st.st_size}:{st.st_mtime_ns}"
+            for e in entries
+            if e.is_file() and (st := e.stat())
+        )
+    except OSError:
+        return "-"
 
 
 def _path_key(text: str) -> str:
@@ -449,11 +450,11 @@ class Index:
         return [(str(i), str(q), bool(a)) for i, q, a in rows]
 
 
-def prime_cache(path: Path, built: Any, analyzer: Analyzer) -> None:
+def prime_cache(path: Path, built: Any) -> None:
     """After `emh build`: index the new store now, so its first query is fast.
 
-    `built` is a `BuildResult`, `analyzer` compiled from its vocabulary. A
-    cache that cannot be written is skipped."""
+    `built` is a `BuildResult` (its analyzer, compiled from its vocabulary, is
+    used again). A cache that cannot be written is skipped."""
     store = Store(str(path), tuple(built.entries), tuple(built.documents), built.vocabulary)
     with contextlib.suppress(StoreError):
-        _write_cache(store, _fingerprint(path), _cache_file(path), analyzer)
+        _write_cache(store, _fingerprint(path), _cache_file(path), built.analyzer)

@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from emh_cli.textnorm import Analyzer, fold
+from emh_cli.textnorm import Analyzer, fold, load_lexicon, read_common_words
+from emh_cli.vocabulary import merge_vocabularies
 
 # A subject is a run of one to three words in at least this share of the
 # questions, or of NAME_SHARE when it starts with a name (a word mostly written
@@ -53,7 +54,7 @@ def defined_abbreviations(text: str) -> list[tuple[str, str]]:
         if sum(c.isupper() for c in short) < 2:
             continue
         words = _WORD.findall(text[: m.start()])[-min(len(short) + 5, 2 * len(short)) :]
-        long = _long_form(short.rstrip("s") if short[-1] == "s" else short, " ".join(words))
+        long = _long_form(short[:-1] if short[-1] == "s" else short, " ".join(words))
         if long and short.casefold() not in fold(long):
             found.append((short, long))
     return found
@@ -150,9 +151,6 @@ def complete_vocabulary(
     """`vocab` with what the documents teach and it lacks: abbreviations the
     text defines, the subject and topics. `questions` holds each answered
     pair's question(s), `answers` the answers."""
-    from emh_cli.textnorm import load_lexicon, read_common_words
-    from emh_cli.vocabulary import merge_vocabularies
-
     rank = {w: i for i, w in enumerate(read_common_words(), start=1)}
     texts = [*(q for qs in questions for q in qs), *answers]
     vocab = merge_vocabularies(vocab, learn_abbreviations(texts, vocab, rank.get))

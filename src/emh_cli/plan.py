@@ -400,6 +400,27 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
     if pronoun:
         roles.append((an.subject, subject_terms, "subject"))
     roles.append((options, option_terms, "option"))
+    concepts = concepts_of(r, roles, w, weights)
+    if not concepts:
+        raise NothingToSearch("nothing to search for: the query has no searchable words")
+    named = frozenset(subject_terms) & set(terms)
+    return QueryPlan(
+        query=query,
+        mentions_subject=pronoun or bool(named),
+        subject_terms=named,
+        searched_for=searched_for(an, concepts, pronoun and not named),
+        concepts=tuple(concepts),
+        intents=intents,
+        corrections=tuple(r.corrections),
+        dropped=tuple(x for x in words if x not in content),
+        curated=bool(an.canon),
+    )
+
+
+def concepts_of(
+    r: _Reading, roles: list[tuple[list[str], list[str], str]], w: _Weighing, weights: Weights
+) -> list[Concept]:
+    """One concept per distinct term, in role order (content, subject, options)."""
     concepts: list[Concept] = []
     seen: set[str] = set()
     for role_words, role_terms, role in roles:
@@ -407,46 +428,16 @@ def plan_query(index: Index, query: str, weights: Weights = WEIGHTS) -> QueryPla
             if term not in seen:
                 seen.add(term)
                 concepts.append(concept(r, word, term, role, w, weights))
-    if not concepts:
-        raise NothingToSearch("nothing to search for: the query has no searchable words")
-    return _plan(
-        query,
-        an,
-        concepts,
-        pronoun,
-        frozenset(subject_terms) & set(terms),
-        intents,
-        r,
-        words,
-        content,
-    )
+    return concepts
 
 
-def _plan(
-    query: str,
-    an: Analyzer,
-    concepts: list[Concept],
-    pronoun: bool,
-    named: frozenset[str],
-    intents: frozenset[str],
-    r: _Reading,
-    words: list[str],
-    content: list[str],
-) -> QueryPlan:
+def searched_for(an: Analyzer, concepts: list[Concept], bracket_subject: bool) -> str:
+    """The query as searched; `[subject]` for a pronoun when the query does not
+    name the subject itself (not "… hematopoiesis [… hematopoiesis]")."""
     searched = " ".join(c.text for c in concepts if c.role == "content")
-    if pronoun and an.subject and not named:  # not "… hematopoiesis [… hematopoiesis]"
+    if bracket_subject and an.subject:
         searched = (searched + " [" + " ".join(an.subject) + "]").strip()
-    return QueryPlan(
-        query=query,
-        mentions_subject=pronoun or bool(named),
-        subject_terms=named,
-        searched_for=searched or " ".join(an.subject),
-        concepts=tuple(concepts),
-        intents=intents,
-        corrections=tuple(r.corrections),
-        dropped=tuple(x for x in words if x not in content),
-        curated=bool(an.canon),
-    )
+    return searched or " ".join(an.subject)
 
 
 def unknown_factor(word: str, rank: int | None, weights: Weights = WEIGHTS) -> float:

@@ -157,11 +157,13 @@ def concept_hit(
     nq = na = 0  # related words found: several say more than one
     for t, f in c.alternatives:
         if t in q_all:
-            hq = max(hq, f)
+            if f > hq:
+                hq = f
             nq += f < 1.0
             matched.add(t)
         if t in a:
-            ha = max(ha, f)
+            if f > ha:
+                ha = f
             na += f < 1.0
             matched.add(t)
     if hq < 1.0 and nq > 1:
@@ -195,21 +197,7 @@ def score_entry(
     aspect = task = story_unknown = sharpest = 0.0
     matched: set[str] = set()
     for c in plan.concepts:
-        hq = ha = 0.0  # concept_hit, inlined: this loop is most of a query's time
-        nq = na = 0
-        for t, f in c.alternatives:
-            if t in q_all:
-                if f > hq:
-                    hq = f
-                nq += f < 1.0
-                matched.add(t)
-            if t in a:
-                if f > ha:
-                    ha = f
-                na += f < 1.0
-                matched.add(t)
-        if (hq < 1.0 and nq > 1) or (ha < 1.0 and na > 1):
-            hq, ha = concept_hit(c, q_all, a, weights, matched)
+        hq, ha = concept_hit(c, q_all, a, weights, matched)
         hit = hq if hq > ha else ha
         if hit > 0 and c.weight * hit > sharpest:
             sharpest = c.weight * hit

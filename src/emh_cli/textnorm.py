@@ -21,13 +21,6 @@ from typing import Any
 from emh_cli.vocabulary import merge_vocabularies, read_vocabulary, read_word_list
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
-LEXICON_FILES = (
-    "common_words.txt",
-    "keywords.txt",
-    "spelling.toml",
-    "stopwords.txt",
-    "words.toml",
-)
 
 _TOKEN = re.compile(r"[^\W_]+")
 _CLAUSE = re.compile(r"[,;:.!?()\u2013\u2014]+|\s-\s")
