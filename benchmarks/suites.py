@@ -7,6 +7,7 @@ A suite name picks sets (several are joined with commas):
     holdout          F1-F4, the brief's final hold-outs (bundled store)
     real-dev         real public queries about EMH: the development half
     real-holdout     the same, the hold-out half (measured once, at the end)
+    real-holdout2    the hold-out half of the second harvest (2026-12-06)
     faq:NAME         an other-field FAQ (sets/faqs/NAME/) with its queries
     faqs-dev         the other-field FAQs the ranker may be developed on
     faqs-holdout     the other-field FAQs kept for a final, single measurement
@@ -100,7 +101,7 @@ def _one(spec: str) -> list[Suite]:
     if spec == "holdout":
         qs = [q for p in sorted((BRIEF / "holdout").glob("*.jsonl")) for q in read_queries(p)]
         return [Suite(spec, bundled, tuple(qs))]
-    if spec in ("real-dev", "real-holdout"):
+    if spec in ("real-dev", "real-holdout", "real-holdout2"):
         path = REAL / f"{spec.split('-', 1)[1]}.jsonl"
         return [Suite(spec, bundled, tuple(read_queries(path)))]
     if spec.startswith("faq:"):

@@ -100,8 +100,8 @@ class Features(NamedTuple):
 # queries have a best score under 50 (see fit_calibration.py).
 # fmt: off
 CALIBRATION: tuple[float, ...] = (
-    -0.507, 0.176, 1.446, -0.786, -0.969, 1.165, 1.176, 0.292, 0.243, -0.181, -1.582, -0.173, -0.254, -2.664, 0.644, -1.036, -1.052, 0.000, -0.011,
-    -7.033, -0.921, 0.545, -2.169, -1.719, 1.949, 0.457, 0.428, -0.358, 0.041, -0.353, 1.628, -0.837, -0.804, -1.191, 0.907, -0.194, 4.218, 2.665,
+    -0.930, 0.543, 1.381, -0.657, -0.912, 1.048, 1.201, 0.264, 0.298, -0.094, -1.759, -0.197, -0.181, -2.485, 0.054, -2.652, 0.300, 0.000, 0.067,
+    -7.336, -0.668, 0.530, -2.059, -1.667, 1.965, 0.327, 0.403, -0.344, 0.118, -0.499, 1.758, -0.866, -0.962, -1.479, 0.299, 0.331, 4.360, 2.648,
 )
 # fmt: on
 
@@ -182,6 +182,100 @@ def question_precision(item: Indexed, factor_of: dict[str, float]) -> float:
     return precision
 
 
+class _Tally(NamedTuple):
+    """One pass of an entry over the query's concepts: the weights it has and lacks."""
+
+    total: float  # the query's weight (less the options the entry lacks)
+    cov: float  # matched weight
+    fcov: float  # matched weight, an answer-only match at a discount
+    den: float  # coverage's denominator: a known term the entry lacks at a discount
+    unknown: float
+    missing: float
+    heaviest: float  # the heaviest unknown word
+    aspect: float
+    task: float
+    story_unknown: float
+    sharpest: float
+    matched: frozenset[str]
+
+
+def tally(plan: QueryPlan, item: Indexed, weights: Weights = WEIGHTS) -> _Tally | None:
+    """How much of `plan` the entry has, or None when it has nothing of it."""
+    q_all, a = item.qall, item.aterms
+    answer_field, missing_known = weights.answer_field, weights.missing_known
+    total = cov = fcov = den = unknown = missing = heaviest = 0.0
+    aspect = task = story_unknown = sharpest = 0.0
+    matched: set[str] = set()
+    for c in plan.concepts:
+        hq, ha = concept_hit(c, q_all, a, weights, matched)
+        hit = hq if hq > ha else ha
+        w = c.weight
+        if hit > 0 and w * hit > sharpest:
+            sharpest = w * hit
+        if hit == 0 and c.role == "option":
+            continue  # a distractor of a multiple-choice question
+        total += w
+        if hit == 0:
+            if c.aspect:
+                aspect = 1.0
+            if c.task:
+                task = 1.0
+        cov += w * hit
+        fcov += w * (hq if hq > answer_field * ha else answer_field * ha)
+        den += w if (hit > 0 or not c.known) else w * missing_known
+        if not c.known:
+            if c.story:
+                story_unknown += w
+            else:
+                unknown += w
+            if w > heaviest:
+                heaviest = w
+        elif hit == 0:
+            missing += w
+    if cov <= 0 or total <= 0:
+        return None
+    return _Tally(
+        total, cov, fcov, den, unknown, missing, heaviest, aspect, task, story_unknown, sharpest,
+        frozenset(matched),
+    )  # fmt: skip
+
+
+def features_of(
+    plan: QueryPlan, item: Indexed, t: _Tally, unit: float, precision: float, lexical: float
+) -> Features:
+    """The confidence's features of an entry from its tally."""
+    total, cov = t.total, t.cov
+    dominant = math.log1p(t.heaviest / cov)
+    return Features(
+        coverage=t.den and cov / t.den,
+        matched=math.log1p(cov / unit),
+        unknown=t.unknown / total,
+        missing=t.missing / total,
+        precision=precision,
+        fields=t.fcov / cov,
+        intent=intent_share(plan, item),
+        subject=1.0 if plan.mentions_subject else 0.0,
+        dominant=dominant,
+        aspect=t.aspect,
+        sharpest=t.sharpest / unit,
+        off_subject=off_subject(plan, item),
+        task=t.task,
+        story_unknown=t.story_unknown / total,
+        unknown_curated=t.unknown / total if plan.curated else 0.0,
+        dominant_curated=dominant if plan.curated else 0.0,
+        bm25=lexical,
+    )
+
+
+def intent_share(plan: QueryPlan, item: Indexed) -> float:
+    return len(plan.intents & item.intents) / len(plan.intents) if plan.intents else 0.0
+
+
+def off_subject(plan: QueryPlan, item: Indexed) -> float:
+    """1 if the entry lacks a word of the store's subject that the query names."""
+    return float(any(t not in item.qall and t not in item.aterms for t in plan.subject_terms))
+
+
 def score_entry(
     plan: QueryPlan,
     item: Indexed,
@@ -192,74 +286,58 @@ def score_entry(
 ) -> Scored | None:
     """`item` scored for `plan`; `lexical` is its BM25 score against the best
     candidate's (0-1)."""
-    q_all, a = item.qall, item.aterms
-    total = cov = fcov = den = unknown = missing = heaviest = 0.0
-    aspect = task = story_unknown = sharpest = 0.0
-    matched: set[str] = set()
-    for c in plan.concepts:
-        hq, ha = concept_hit(c, q_all, a, weights, matched)
-        hit = hq if hq > ha else ha
-        if hit > 0 and c.weight * hit > sharpest:
-            sharpest = c.weight * hit
-        if c.role == "option" and hit == 0:
-            continue  # a distractor of a multiple-choice question
-        total += c.weight
-        if c.aspect and hit == 0:
-            aspect = 1.0
-        if c.task and hit == 0:
-            task = 1.0
-        cov += c.weight * hit
-        fcov += c.weight * max(hq, weights.answer_field * ha)
-        den += c.weight * (1.0 if (hit > 0 or not c.known) else weights.missing_known)
-        if not c.known:
-            if c.story:
-                story_unknown += c.weight
-            else:
-                unknown += c.weight
-            if c.weight > heaviest:
-                heaviest = c.weight
-        elif hit == 0:
-            missing += c.weight
-    if cov <= 0 or total <= 0:
+    ranked = _ranked(plan, item, weights, factor_of or factors(plan), lexical)
+    if ranked is None:
         return None
-    off_subject = float(any(t not in q_all and t not in a for t in plan.subject_terms))
-    feats = Features(
-        coverage=cov / den,
-        matched=math.log1p(cov / unit),
-        unknown=unknown / total,
-        missing=missing / total,
-        precision=question_precision(item, factor_of if factor_of is not None else factors(plan)),
-        fields=fcov / cov,
-        intent=len(plan.intents & item.intents) / len(plan.intents) if plan.intents else 0.0,
-        subject=1.0 if plan.mentions_subject else 0.0,
-        dominant=math.log1p(heaviest / cov),
-        aspect=aspect,
-        sharpest=sharpest / unit,
-        off_subject=off_subject,
-        task=task,
-        story_unknown=story_unknown / total,
-        unknown_curated=unknown / total if plan.curated else 0.0,
-        dominant_curated=math.log1p(heaviest / cov) if plan.curated else 0.0,
-        bm25=lexical,
+    r, t, precision = ranked
+    return Scored(item, r, features_of(plan, item, t, unit, precision, lexical), t.matched)
+
+
+def _ranked(
+    plan: QueryPlan, item: Indexed, weights: Weights, factor_of: dict[str, float], lexical: float
+) -> tuple[float, _Tally, float] | None:
+    """Where `item` ranks, its tally and its question precision (None: no match)."""
+    t = tally(plan, item, weights)
+    if t is None:
+        return None
+    precision = question_precision(item, factor_of)
+    r = rank_value(
+        t.cov / t.den if t.den else 0.0,
+        t.fcov / t.total,
+        precision,
+        intent_share(plan, item),
+        off_subject(plan, item),
+        t.task,
+        lexical,
+        weights,
     )
-    return Scored(item, rank_value(feats, fcov / total, weights), feats, frozenset(matched))
+    return r, t, precision
 
 
-def rank_value(f: Features, field_share: float, weights: Weights = WEIGHTS) -> float:
+def rank_value(
+    coverage: float,
+    field_share: float,
+    precision: float,
+    intent: float,
+    off_subject: float,
+    task: float,
+    bm25: float,
+    weights: Weights = WEIGHTS,
+) -> float:
     """Where an entry ranks: coverage, the question field, precision and question
     words; less for an entry about something else that shares a word, or
     silent on the task asked for; plus its share of BM25."""
     r = (
-        weights.coverage * f.coverage
+        weights.coverage * coverage
         + weights.fields * field_share
-        + weights.precision * f.precision
-        + weights.intent * f.intent
-    ) * f.coverage
-    if f.off_subject:
+        + weights.precision * precision
+        + weights.intent * intent
+    ) * coverage
+    if off_subject:
         r *= 1.0 - weights.off_subject  # about something else that shares a word
-    if f.task:
+    if task:
         r *= 1.0 - weights.lacks_task  # "how is it treated": not an entry silent on treatment
-    return r + weights.bm25 * f.bm25  # plain BM25 over question + answer
+    return r + weights.bm25 * bm25  # plain BM25 over question + answer
 
 
 def rank(
@@ -270,34 +348,37 @@ def rank(
     scores_for: int | None = None,
 ) -> list[Scored]:
     """Candidates best first, each scored by how likely it answers the query
-    (0-100); only the first `scores_for` are scored (all by default), in
-    score order, and the rest keep 0."""
+    (0-100), in score order; only the first `scores_for` are scored and
+    returned (all by default)."""
     terms = [t for c in plan.concepts for t, _ in c.alternatives]
     found = index.candidates(terms, weights.candidates)
     unit = idf(0, max(index.answered_count, 1))
     factor_of = factors(plan)
     best_bm25 = max((b for _, b in found), default=0.0)
     scale = 1.0 / best_bm25 if best_bm25 > 0 else 0.0
-    scored = [
-        s
+    ranked = [
+        (hit, it, b * scale)
         for it, b in found
-        if (s := score_entry(plan, it, unit, weights, factor_of, b * scale)) is not None
+        if (hit := _ranked(plan, it, weights, factor_of, b * scale)) is not None
     ]
-    scored.sort(key=lambda s: (-s.rank, s.item.order))
-    n = len(scored) if scores_for is None else min(scores_for, len(scored))
+    ranked.sort(key=lambda x: (-x[0][0], x[1].order))
+    n = len(ranked) if scores_for is None else min(scores_for, len(ranked))
     if n == 0:
-        return scored
-    top = scored[0].rank
+        return []
+    top = ranked[0][0][0]
     half = len(calibration) // 2
-    best = scored[0].features
-    answers = _sigmoid(calibration[:half], best)
-    best_result = _sigmoid(calibration[half:], best)
-    for i in range(n):
-        s = scored[i]
-        feats = s.features._replace(relative=s.rank / top if top > 0 else 0.0) if i else best
+    scored: list[Scored] = []
+    for i, ((r, t, precision), it, lexical) in enumerate(ranked[:n]):
+        feats = features_of(plan, it, t, unit, precision, lexical)
+        if i == 0:
+            best = feats
+            answers = _sigmoid(calibration[:half], best)
+            best_result = _sigmoid(calibration[half:], best)
+        else:
+            feats = feats._replace(relative=r / top if top > 0 else 0.0)
         score = round(_relative_score(answers, best_result, calibration, feats), 1)
-        scored[i] = s._replace(features=feats, score=score)
-    scored[:n] = sorted(scored[:n], key=lambda s: -s.score)  # best first; the best stays first
+        scored.append(Scored(it, r, feats, t.matched, score))
+    scored.sort(key=lambda s: -s.score)  # best first; the best stays first
     return scored
 
 

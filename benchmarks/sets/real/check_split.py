@@ -5,7 +5,10 @@
 The split was made once, before any result was seen: a query goes to dev.jsonl
 when the SHA-1 of its text (case-folded, white space collapsed to single
 spaces) is an even number, else to holdout.jsonl. Queries added later follow
-the same rule. This script exits 1 if any query stands in the wrong half.
+the same rule: the even ones join dev.jsonl, the odd ones a new hold-out file
+of their own (holdout2.jsonl, harvested 2026-12-06), so that a hold-out
+already measured is never mixed with one that is not. This script exits 1 if
+any query stands in the wrong half.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ def half(query: str) -> str:
 
 def main() -> int:
     wrong = []
-    for name in ("dev", "holdout"):
+    for name in ("dev", "holdout", "holdout2"):
+        want = "holdout" if name.startswith("holdout") else name
         for line in (HERE / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
-            if line.strip() and half(json.loads(line)["query"]) != name:
+            if line.strip() and half(json.loads(line)["query"]) != want:
                 wrong.append(f"{name}: {json.loads(line)['query']!r}")
     print("\n".join(wrong) or "every query is in its half")
     return 1 if wrong else 0
