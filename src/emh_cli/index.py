@@ -6,7 +6,8 @@ frequencies, the vocabulary for typo correction, the compiled lexicon) lives
 in one SQLite file in the user's cache folder, keyed by the store's path and
 rebuilt when the store, the lexicon or emh itself changes. Candidates come
 from an FTS5 table, so a query touches only the entries that share a term
-with it, at 25 entries or at 100,000.
+with it, at 25 entries or at 100,000; a small store's postings are read once
+and scored in memory instead (emh_cli.bm25), with the same results.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from emh_cli import __version__
+from emh_cli import __version__, bm25
 from emh_cli.errors import StoreError
 from emh_cli.model import Document, Entry, Source, Store
 from emh_cli.store import parse_store, read_store_bytes
@@ -39,6 +40,9 @@ ENV_CACHE = "EMH_CACHE_DIR"
 # Per-term lookups and decoded entries an Index keeps (its database never
 # changes under it); past this many of a kind, that memo starts afresh.
 MEMO_MAX = 50_000
+# A store of at most this many answered entries is scored by BM25 in memory
+# (emh_cli.bm25): its postings load in about a millisecond, once per Index.
+IN_MEMORY_MAX = 2_000
 
 
 class Indexed:
@@ -391,16 +395,12 @@ class Index:
         ts = sorted({t for t in terms if t})
         if not ts:
             return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in ts)
         try:
-            rows = [
-                (int(r), -float(s))
-                for r, s in self.conn.execute(
-                    "SELECT rowid, bm25(fts, 2.0, 1.0) AS s FROM fts WHERE fts MATCH ? "
-                    "ORDER BY s LIMIT ?",
-                    (match, limit),
-                )
-            ]
+            postings = self._postings
+            if postings is not None and bm25.can_score(ts):
+                rows = bm25.best(postings, ts, limit)
+            else:
+                rows = self._fts_best(ts, limit)
             ids = [r for r, _ in rows]
             items = self._items
             missing = [i for i in ids if i not in items]
@@ -417,6 +417,33 @@ class Index:
         except sqlite3.Error:
             return []
         return [(items[i], s) for i, s in rows if i in items]
+
+    def _fts_best(self, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
+        """(rowid, BM25) of the best `limit` rows sharing a term, from FTS5."""
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        return [
+            (int(r), -float(s))
+            for r, s in self.conn.execute(
+                "SELECT rowid, bm25(fts, 2.0, 1.0) AS s FROM fts WHERE fts MATCH ? "
+                "ORDER BY s LIMIT ?",
+                (match, limit),
+            )
+        ]
+
+    @cached_property
+    def _postings(self) -> bm25.Postings | None:
+        """The FTS table's postings, for a store small enough to hold them."""
+        if self.answered_count > IN_MEMORY_MAX:
+            return None
+        try:
+            self.conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_instance "
+                "USING fts5vocab(main, fts, 'instance')"
+            )
+            rows = self.conn.execute("SELECT term, doc, col FROM temp.fts_instance")
+            return bm25.postings_of(rows, self.answered_count)
+        except sqlite3.Error:
+            return None
 
     def _indexed(self, row: Sequence[Any]) -> Indexed:
         order, data, qterms, aterms, intents = row
