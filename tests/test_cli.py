@@ -457,6 +457,13 @@ def test_data_option_and_env(cli: Invoke, make_store: StoreMaker) -> None:
     assert out["results"][0]["citations"] == ["a.txt:1"]
 
 
+def test_an_empty_data_path_is_an_error_not_the_bundled_store(cli: Invoke) -> None:
+    for args in (["--data", "", "ask", "how is it treated"], ["list", "--data", " "]):
+        r = cli(*args)
+        assert (r.exit_code, r.stdout, r.stderr) == (2, "", "emh: --data: the path is empty\n")
+    assert len(ok_json(cli("list", "--json", env={"EMH_DATA": ""}))) == 24  # unset, as shells mean
+
+
 # -- build -----------------------------------------------------------------------------
 
 

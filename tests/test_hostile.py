@@ -232,3 +232,20 @@ def test_every_store_field_is_exact_in_json(cli: Invoke, field_store: Path) -> N
     assert out[0]["citations"] == [f"d{evil}.txt:1"]
     docs = json.loads(cli("--data", str(field_store), "sources", "--json").stdout)
     assert docs[0]["sha256"] == evil
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("\x1b[1;31mspleen\x1b[0m size", "spleen size"),
+        ("\x1b]0;a title\x07spleen", "spleen"),
+        ("spleen\x1b]8;;https://x.example\x1b\\link", "spleenlink"),
+        ("\udcc3( spleen", "\ufffd( spleen"),
+        ("plain é ‘quoted’", "plain é ‘quoted’"),
+    ],
+)
+def test_clean_query_drops_escapes_and_repairs_bytes(typed: str, read: str) -> None:
+    from emh_cli.textnorm import clean_query
+
+    assert clean_query(typed) == read
+    assert clean_query(read) == read

@@ -71,6 +71,21 @@ def test_non_utf8_argv(query: bytes) -> None:
             json.loads(r.stdout)
 
 
+def test_json_of_a_non_utf8_query_is_valid_utf8() -> None:
+    r = run_emh([b"ask", b"\xc3\x28 spleen", b"--json"])
+    out = json.loads(r.stdout.decode("utf-8"))  # strict: no lone surrogate
+    assert out["query"] == "\ufffd( spleen"
+    assert out["query"].encode("utf-8")
+
+
+def test_escape_sequences_in_a_query_are_not_searched() -> None:
+    plain = json.loads(run_emh([b"ask", b"treatment", b"--json"]).stdout)
+    r = run_emh([b"ask", b"\x1b[31mtreatment\x1b[0m", b"--json"])
+    coloured = json.loads(r.stdout)
+    assert coloured["query"] == coloured["searched_for"] == "treatment"
+    assert [x["id"] for x in coloured["results"]] == [x["id"] for x in plain["results"]]
+
+
 def test_non_utf8_data_path(tmp_path: Path) -> None:
     r = run_emh([b"--data", os.fsencode(tmp_path) + b"/\xff.json", b"list"])
     assert r.returncode == 2
@@ -189,6 +204,29 @@ def test_sigint_exits_130_without_traceback() -> None:
     assert emh.returncode == 130
     assert no_traceback(err), err
     assert err.strip() == b""
+
+
+_CTRL_C_WHILE_LOADING = """
+import sys
+
+class CtrlC:  # Ctrl-C arrives while typer is being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["emh", "ask", "how is it treated"]
+from emh_cli.entry import run
+run()
+"""
+
+
+def test_ctrl_c_while_python_is_still_loading_exits_130_without_traceback() -> None:
+    r = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_WHILE_LOADING], capture_output=True, timeout=60
+    )
+    assert (r.returncode, r.stdout, r.stderr) == (130, b"", b"")
 
 
 # -- encodings ---------------------------------------------------------------------------------

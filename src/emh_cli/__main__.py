@@ -1,3 +1,3 @@
-from emh_cli.cli import main
+from emh_cli.entry import run
 
-main()
+run()

@@ -29,7 +29,7 @@ from emh_cli.plan import (  # re-exported: the ranker's public names
     split_options,
     unknown_factor,
 )
-from emh_cli.textnorm import fold
+from emh_cli.textnorm import clean_query, fold
 from emh_cli.weights import WEIGHTS, Weights, idf
 
 __all__ = [
@@ -407,6 +407,7 @@ def ask(
 ) -> Answer:
     """Answer `query`. `highlight` also finds the answer words to highlight
     (only a terminal shows them)."""
+    query = clean_query(query)
     plan = plan_query(index, query, weights)
     scored = rank(index, plan, weights, calibration, scores_for=max(limit, 3))
     confident = [s for s in scored[:limit] if s.score >= min_score]

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from emh_cli.errors import LexiconError, StoreError
+from emh_cli.errors import LexiconError, StoreError, UsageError
 from emh_cli.model import SCHEMA_VERSION, Document, Entry, Source, Store
 from emh_cli.vocabulary import check_vocabulary
 
@@ -25,8 +25,11 @@ def bundled_store_path() -> Path:
 
 
 def resolve_store_path(option: str | None) -> Path:
-    """--data, then $EMH_DATA, then the bundled store."""
-    if option:
+    """--data, then $EMH_DATA, then the bundled store. An empty --data is an
+    error (a script's unset variable), not the bundled store."""
+    if option is not None:
+        if not option.strip():
+            raise UsageError("--data: the path is empty")
         return Path(option)
     env = os.environ.get(ENV_DATA)
     if env:

@@ -27,6 +27,22 @@ _CLAUSE = re.compile(r"[,;:.!?()\u2013\u2014]+|\s-\s")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+# A terminal's escape sequence (CSI such as colours, OSC such as titles, or
+# a two-character one): pasted from a terminal, it is no part of the words.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def clean_query(text: str) -> str:
+    """`text` as typed, without terminal escape sequences, and with bytes that
+    were not UTF-8 (lone surrogates from the command line) as U+FFFD."""
+    text = _ESCAPE.sub("", text)
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
+
+
 def fold(text: str) -> list[str]:
     """Unicode-, case- and accent-folded word tokens of `text`."""
     text = unicodedata.normalize("NFKD", text.casefold())
