@@ -58,6 +58,8 @@ class ExitStatus(IntEnum):
 
 EXIT_HELP = """\b
 Exit status: 0 found, 1 no confident answer, 2 usage or data error."""
+BROWSE_EXIT_HELP = """\b
+Exit status: 0 shown, 2 usage or data error."""
 
 
 def _quiet_pipe() -> None:
@@ -369,7 +371,7 @@ def ask(
 @app.command(
     "list",
     cls=EmhCommand,
-    epilog=EXIT_HELP,
+    epilog=BROWSE_EXIT_HELP,
     help="List entries: id, question, topics, sources; unanswered ones are marked.\n\n"
     "\b\nExamples:\n"
     "  emh list\n"
@@ -439,7 +441,7 @@ def list_(
 
 @app.command(
     cls=EmhCommand,
-    epilog=EXIT_HELP,
+    epilog=BROWSE_EXIT_HELP,
     help="Show one entry whole: every question, the answer, topics, flags, sources.\n\n"
     "\b\nExamples:\n"
     "  emh show 4\n"
@@ -465,7 +467,7 @@ def show(
 
 @app.command(
     cls=EmhCommand,
-    epilog=EXIT_HELP,
+    epilog=BROWSE_EXIT_HELP,
     help="List topics with their entry counts.\n\n\b\nExamples:\n  emh topics\n  emh topics --json",
 )
 def topics(json_: TopicsJson = False, data: DataOpt = None) -> None:
@@ -478,7 +480,7 @@ def topics(json_: TopicsJson = False, data: DataOpt = None) -> None:
 
 @app.command(
     cls=EmhCommand,
-    epilog=EXIT_HELP,
+    epilog=BROWSE_EXIT_HELP,
     help="List source documents with their entry counts.\n\n\b\nExamples:\n  emh sources\n  emh sources --json",
 )
 def sources(json_: SourcesJson = False, data: DataOpt = None) -> None:
@@ -495,7 +497,7 @@ def sources(json_: SourcesJson = False, data: DataOpt = None) -> None:
 
 @app.command(
     cls=EmhCommand,
-    epilog="\b\nExit status: 0 built, 2 usage, source or write error (the output is then untouched).",
+    epilog="\b\nExit status: 0 built; 2 usage, source or write error\n(the output is then untouched).",
     help="Build a store from source documents (a question is a line ending in '?', "
     "its answer the lines after it). Warnings go to stderr as document:line: message. "
     "The store's vocabulary (subject, abbreviations, synonyms, topics) comes from a "
