@@ -76,7 +76,8 @@ def citations(entry: Entry) -> str:
 
 def flag_note(entry: Entry) -> str:
     """The entry's flags in words. Off-topic is said generically: the store's
-    subject is whatever its documents are about."""
+    subject is whatever its documents are about. "merged" is not said: the
+    entry's several sources, listed beside it, say it already."""
     notes = {
         "truncated": "truncated in source",
         "unanswered": "no answer in source",
