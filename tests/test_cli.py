@@ -457,6 +457,17 @@ def test_data_option_and_env(cli: Invoke, make_store: StoreMaker) -> None:
     assert out["results"][0]["citations"] == ["a.txt:1"]
 
 
+def test_the_refusals_hint_names_the_store_it_was_asked_of(
+    cli: Invoke, make_store: StoreMaker
+) -> None:
+    a = make_store("What is store A?\nThe first store.\n", doc_name="a.txt")
+    r = cli("--data", str(a), "ask", "zebra crossing")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[-1] == f"Read one with: emh --data {a} show 1"
+    r = cli("ask", "zebra crossing")
+    assert r.stderr.splitlines()[-1].startswith("Read one with: emh show ")
+
+
 def test_an_empty_data_path_is_an_error_not_the_bundled_store(cli: Invoke) -> None:
     for args in (["--data", "", "ask", "how is it treated"], ["list", "--data", " "]):
         r = cli(*args)
