@@ -74,7 +74,7 @@ class SourceQA:
 
 def oracle_parse(document: str, text: str) -> list[SourceQA]:
     """A deliberately simple second reading of a source (not emh's parser):
-    a question is a line ending in '?', its answer the non-blank lines up to
+    a question is a line ending in '?' (or '？', '؟'), its answer the non-blank lines up to
     the next question."""
     lines = text.replace("\r\n", "\n").split("\n")
     out: list[SourceQA] = []
@@ -87,7 +87,7 @@ def oracle_parse(document: str, text: str) -> list[SourceQA]:
 
     for number, raw in enumerate(lines, start=1):
         s = raw.strip()
-        if s.endswith("?"):
+        if s.endswith(("?", "\uff1f", "\u061f")):
             close()
             current, body = (number, s), []
         elif s and current is not None:

@@ -81,6 +81,9 @@ def test_every_source_has_a_golden_file() -> None:
         ("Is it? No.", False),
         ("", False),
         ("?!", False),
+        ("自行车怎么修？", True),  # full-width
+        ("ما هو؟", True),  # Arabic
+        ('Is it "safe?"', False),
     ],
 )
 def test_is_question(line: str, expected: bool) -> None:
@@ -295,6 +298,28 @@ def test_question_and_answer_on_one_line_is_reported() -> None:
     # the parse itself is unchanged: the line is more of the answer, as before
     (qa,) = parse_text(text).items
     assert qa.answer == "A car park.\nWhere do I park? Use the car park."
+
+
+@pytest.mark.parametrize("tail", ['"', ")", "!", " :)", " 🚲", "?!"[1:]])
+def test_a_line_ending_just_after_a_question_mark_is_reported(tail: str) -> None:
+    text = f"How do I true a wheel?\nSpin it.\n\nWhat is a racer?{tail}\nA light bike.\n"
+    (qa,) = parse_text(text).items  # the rule is unchanged: one question
+    assert qa.answer == f"Spin it.\n\nWhat is a racer?{tail}\nA light bike."
+    assert diags(text) == [
+        f"doc.txt:4: this line ends in '{tail.strip()}' after its '?', so it is no question "
+        "and was read as more of the answer to line 1; end it with '?' if it is one"
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "For more, see the blog post Why Generics?.",  # a title that ends a sentence
+        "A long answer line " * 10 + "(is it?)",  # answer text, not a question
+    ],
+)
+def test_answer_text_with_a_question_mark_near_its_end_is_not_reported(line: str) -> None:
+    assert diags(f"What is it?\n{line}\n") == []
 
 
 def test_question_and_answer_on_the_first_line_is_reported() -> None:

@@ -1,6 +1,7 @@
 """Parse scraped "people also ask" documents into question-answer pairs.
 
-A question is a line ending in "?"; its answer is the following non-question
+A question is a line ending in "?" (or the full-width "？" or Arabic "؟"
+of other scripts); its answer is the following non-question
 line(s), with or without blank lines between. Both layouts of the bundled
 sources (blank line after every line, or none) follow from that rule.
 Nothing is reworded: answer lines are kept as written (only surrounding white
@@ -23,6 +24,12 @@ from emh_cli.errors import SourceError
 from emh_cli.model import Diagnostic
 
 TRUNCATION_MARKS = ("…", "...")
+QUESTION_MARKS = ("?", "\uff1f", "\u061f")  # ?, full-width ？, Arabic ؟
+# A short line that ends a few marks after a '?' ('?"', '?)', '?!', '? :)',
+# '? 🚲'): not a question by the rule, but likely meant as one, so it is
+# reported. Not '?.', which ends a sentence that names a title ("see Why Go?.").
+_NEAR_QUESTION = re.compile(r"[?\uff1f\u061f]([^\w?\uff1f\u061f]{1,6})$")
+_NEAR_QUESTION_MAX = 150  # characters: longer lines are answer text
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,21 @@ def split_lines(text: str) -> list[str]:
 
 
 def is_question(line: str) -> bool:
-    return line.rstrip().endswith("?")
+    return line.rstrip().endswith(QUESTION_MARKS)
+
+
+def _near_question(name: str, number: int, line: str, what: str) -> Diagnostic | None:
+    """The warning for a line that ends just after a '?', which was `what`."""
+    m = _NEAR_QUESTION.search(line) if len(line) <= _NEAR_QUESTION_MAX else None
+    if m is None or m.group(1).strip() == ".":
+        return None
+    tail = m.group(1).strip() or m.group(1)
+    return Diagnostic(
+        name,
+        number,
+        f"this line ends in '{tail}' after its '?', so it is no question and was {what}; "
+        "end it with '?' if it is one",
+    )
 
 
 def _one_line(name: str, number: int, what: str) -> Diagnostic:
@@ -118,7 +139,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
 
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
-        if stripped.endswith("?"):
+        if is_question(stripped):
             close()
             q_text, q_line, body, body_start = stripped, number, [], None
         elif not stripped:
@@ -127,19 +148,21 @@ def parse_document(name: str, text: str) -> ParsedDocument:
         elif q_text is None:
             if preamble_line is None:
                 preamble_line = number
+            what = "skipped with the text before the first question"
             if _one_line_qa(stripped):
-                diags.append(
-                    _one_line(name, number, "skipped with the text before the first question")
-                )
+                diags.append(_one_line(name, number, what))
+            elif near := _near_question(name, number, stripped, what):
+                diags.append(near)
         else:
             if body_start is None:
                 body_start = number
             body.append(stripped)
             body_last = number
+            what = f"read as more of the answer to line {q_line}"
             if _one_line_qa(stripped):
-                diags.append(
-                    _one_line(name, number, f"read as more of the answer to line {q_line}")
-                )
+                diags.append(_one_line(name, number, what))
+            elif near := _near_question(name, number, stripped, what):
+                diags.append(near)
     close()
     diags.extend(_answer_like_questions(name, lines, items))
     diags.sort(key=lambda d: d.line or 0)
