@@ -743,3 +743,31 @@ def test_build_refuses_a_lexicon_file(cli: Invoke, tmp_path: Path) -> None:
     words.write_text("the\n", encoding="utf-8")
     err = refused(cli("build", str(src), "-o", str(words), "--force"), words, b"the\n")
     assert err.startswith(f"emh: {words}: is a source of this build")
+
+
+def test_the_readme_examples_show_the_scores_emh_gives(cli: Invoke) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"id (\d+) · score ([\d.]+)", readme)
+    assert shown, "the README shows example results"
+    asked = {
+        "20": ok_json(cli("ask", "how is it treated", "--json")),
+        "4": ok_json(cli("ask", "how is it treated", "--json")),
+        "2": ok_json(cli("ask", "emh in children", "--limit", "1", "--json")),
+    }
+    for entry_id, score in shown:
+        out = asked[entry_id]
+        assert isinstance(out, dict)
+        scores = {r["id"]: r["score"] for r in out["results"]}
+        assert scores[entry_id] == float(score), entry_id
+    assert f'"score": {float(shown[-1][1])}' in readme  # the JSON example, too
+
+
+def test_topics_of_a_store_without_topics_says_so(cli: Invoke, make_store: StoreMaker) -> None:
+    bare = make_store("What is a zorb?\nA ball.\n", doc_name="z.txt", vocabulary={})
+    r = cli("--data", str(bare), "topics")
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        0,
+        "",
+        "emh: this store has no topics (README: topics.toml)\n",
+    )
+    assert ok_json(cli("--data", str(bare), "topics", "--json")) == []

@@ -477,7 +477,12 @@ def topics(json_: TopicsJson = False, data: DataOpt = None) -> None:
     from emh_cli import catalog
 
     index = _index()
-    _output(json_).counts(catalog.topic_rows(index.entries(), index.analyzer.lexicon), "topics")
+    rows = catalog.topic_rows(index.entries(), index.analyzer.lexicon)
+    out = _output(json_)
+    if not rows and not json_:
+        out.message("emh: this store has no topics (README: topics.toml)")
+        return
+    out.counts(rows, "topics")
 
 
 @app.command(

@@ -490,7 +490,8 @@ def plain_explain(answer: Answer) -> list[str]:
 def nearest_message(answer: Answer, *, explain: bool = False, show: str = "emh show") -> list[str]:
     """The refusal: no confident answer, the closest questions (each wording
     once, with all its ids) and how to read one. Scores only with --explain."""
-    head = f"emh: no confident answer for {answer.query.strip()[:80]!r}"
+    query = answer.query.strip()
+    head = f"emh: no confident answer for {query if len(query) <= 80 else query[:79] + '…'!r}"
     if explain and answer.nearest:
         best = max(r.score for r in answer.nearest)
         head += f" (best score {best:g}, threshold {answer.threshold:g})"
