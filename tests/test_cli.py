@@ -771,3 +771,23 @@ def test_topics_of_a_store_without_topics_says_so(cli: Invoke, make_store: Store
         "emh: this store has no topics (README: topics.toml)\n",
     )
     assert ok_json(cli("--data", str(bare), "topics", "--json")) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--json", "list"], "emh: '--json' goes after the command: emh list ... --json"),
+        (["--json", "ask", "x"], "emh: '--json' goes after the command: emh ask ... --json"),
+        (
+            ["--limit", "2", "ask", "x"],
+            "emh: '--limit' goes after the command: emh ask ... --limit",
+        ),
+    ],
+)
+def test_a_commands_option_before_the_command_says_where_it_goes(
+    cli: Invoke, args: list[str], line: str
+) -> None:
+    r = cli(*args)
+    name = line.split(": emh ")[1].split()[0]
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == f"{line} (see 'emh {name} --help')\n"

@@ -95,7 +95,26 @@ class EmhGroup(TyperGroup):
             # click raises "Option '--data' requires an argument" without a context.
             if e.ctx is None:
                 e.ctx = ctx
+            if isinstance(e, click.exceptions.NoSuchOption):
+                owners = self._commands_with_option(e.option_name)
+                typed = next((a for a in args if a in owners), None)
+                if owners:
+                    name = typed or owners[0]
+                    _fail(
+                        f"{e.option_name!r} goes after the command: emh {name} ... "
+                        f"{e.option_name} (see 'emh {name} --help')",
+                        ExitStatus.ERROR,
+                    )
             _fail(_usage_line(e), ExitStatus.ERROR)
+
+    def _commands_with_option(self, name: str) -> list[str]:
+        """The visible commands that take option `name` ("--json": ask, list, ...)."""
+        return [
+            command_name
+            for command_name, command in self.commands.items()
+            if not command.hidden
+            and any(name in p.opts for p in command.params if isinstance(p, click.Option))
+        ]
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
