@@ -475,6 +475,8 @@ def plain_explain(answer: Answer) -> list[str]:
     if plan is None:
         return []
     out = [f"searched for: {sanitize(plan.searched_for)}"]
+    if plan.dropped:
+        out.append(f"dropped: {sanitize(', '.join(plan.dropped))}")
     out.extend(f"  {sanitize(str(c))} ({c.kind})" for c in plan.corrections)
     for c in plan.concepts:
         alts = ", ".join(t for t, _ in c.alternatives[1:])

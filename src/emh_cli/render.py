@@ -124,11 +124,14 @@ def rich_answer(
     if note:
         console.print(Text(note, style="italic"))
     if explain and plan is not None:
+        console.print(Text(f"searched for: {sanitize(plan.searched_for)}", style="dim"))
+        if plan.dropped:
+            console.print(Text(f"dropped: {sanitize(', '.join(plan.dropped))}", style="dim"))
         table = Table(title="How the query was read", title_justify="left", show_edge=False)
         table.add_column("word")
         table.add_column("term")
         table.add_column("weight", justify="right")
-        table.add_column("also matches")
+        table.add_column("also matches (terms)")
         for c in plan.concepts:
             table.add_row(
                 Text(sanitize(c.text)),
