@@ -182,7 +182,7 @@ class Session:
             if arg:
                 topic = catalog.resolve_topic(arg, entries, self.index.analyzer)
                 entries = catalog.filter_entries(entries, topic=topic)
-            self.out.entries(entries)
+            self.out.entries(entries, page=True)  # through a pager when it overflows
         elif name in (":topics", ":t"):
             rows = catalog.topic_rows(self.index.entries(), self.index.analyzer.lexicon)
             self.out.counts(rows, "topics")
