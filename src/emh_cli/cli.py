@@ -7,7 +7,6 @@ rapidfuzz and rich load when a command needs them.
 import contextlib
 import os
 import re
-import shlex
 import sys
 from enum import IntEnum
 from pathlib import Path
@@ -383,6 +382,8 @@ def ask(
     answer = run_ask(index, text, limit=limit, min_score=threshold, highlight=out.rich)
     out.answer(answer, explain=explain, full=full)
     if not answer.results:
+        import shlex  # only for a refusal: 0.5 ms at start-up otherwise
+
         show = "emh show" if State.data is None else f"emh --data {shlex.quote(State.data)} show"
         for line in nearest_message(answer, explain=explain, show=show):
             out.message(line)
