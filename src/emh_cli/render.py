@@ -128,8 +128,8 @@ def rich_answer(
         if plan.dropped:
             console.print(Text(f"dropped: {sanitize(', '.join(plan.dropped))}", style="dim"))
         table = Table(title="How the query was read", title_justify="left", show_edge=False)
-        table.add_column("word")
-        table.add_column("term")
+        table.add_column("word", overflow="fold")  # at 60 columns: broken, never cut
+        table.add_column("term", overflow="fold")
         table.add_column("weight", justify="right")
         table.add_column("also matches (terms)")
         for c in plan.concepts:
