@@ -76,13 +76,16 @@ def faq_split() -> tuple[list[str], list[str]]:
 
 
 def faq_store(name: str) -> Path:
-    """The store built from sets/faqs/NAME/*.txt (built again when stale)."""
+    """The store built from sets/faqs/NAME/*.txt (built again when a document,
+    its lexicon, or emh's own code or lexicon is newer than it)."""
     from emh_cli.build import build, lexicon_folder, read_sources, write_atomic
     from emh_cli.vocabulary import read_vocabulary
 
     docs = sorted((FAQS / name).glob("*.txt"))
     out = OUT / "faqs" / f"{name}.json"
-    newest = max(p.stat().st_mtime for p in [*docs, *(FAQS / name).rglob("*.t*")])
+    engine = Path(__file__).resolve().parent.parent / "src" / "emh_cli"
+    inputs = [*docs, *(FAQS / name).rglob("*.t*"), *engine.rglob("*.py"), *engine.rglob("*.t*")]
+    newest = max(p.stat().st_mtime for p in inputs)  # the parser and lexicon count too
     if out.is_file() and out.stat().st_mtime >= newest:
         return out
     folder = lexicon_folder(docs)
