@@ -20,18 +20,24 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emh_cli import __version__, bm25
+from emh_cli import __version__
 from emh_cli.errors import StoreError
 from emh_cli.model import Document, Entry, Source, Store
 from emh_cli.store import parse_store, read_store_bytes
+
+if TYPE_CHECKING:
+    from emh_cli.bm25 import Postings
 from emh_cli.textnorm import (
     LEXICON_DIR,
     Analyzer,
     load_lexicon,
     read_common_words,
 )
+
+if TYPE_CHECKING:
+    from emh_cli.bm25 import Postings
 
 # Part of every index's fingerprint: raise it when the way a text becomes terms
 # changes (5: the field's vocabulary comes from the store), so old indexes are rebuilt.
@@ -78,6 +84,15 @@ class Indexed:
         if self._entry is None:
             self._entry = _entry_from_json(json.loads(self._data))
         return self._entry
+
+
+def _in_memory_best(
+    postings: Postings, terms: Sequence[str], limit: int
+) -> list[tuple[int, float]] | None:
+    """What FTS5 would return, from `postings`; None when a term needs FTS5."""
+    from emh_cli.bm25 import best, can_score  # imported by _postings already
+
+    return best(postings, terms, limit) if can_score(terms) else None
 
 
 def cache_dir() -> Path:
@@ -403,9 +418,8 @@ class Index:
             # it saves); a run of them reads a small store's postings once.
             self._asked += 1
             postings = self._postings if self._asked > 1 else None
-            if postings is not None and bm25.can_score(ts):
-                rows = bm25.best(postings, ts, limit)
-            else:
+            rows = None if postings is None else _in_memory_best(postings, ts, limit)
+            if rows is None:
                 rows = self._fts_best(ts, limit)
             ids = [r for r, _ in rows]
             items = self._items
@@ -437,7 +451,7 @@ class Index:
         ]
 
     @cached_property
-    def _postings(self) -> bm25.Postings | None:
+    def _postings(self) -> Postings | None:
         """The FTS table's postings, for a store small enough to hold them."""
         if self.answered_count > IN_MEMORY_MAX:
             return None
@@ -447,7 +461,9 @@ class Index:
                 "USING fts5vocab(main, fts, 'instance')"
             )
             rows = self.conn.execute("SELECT term, doc, col FROM temp.fts_instance")
-            return bm25.postings_of(rows, self.answered_count)
+            from emh_cli.bm25 import postings_of  # at a run's second query only
+
+            return postings_of(rows, self.answered_count)
         except sqlite3.Error:
             return None
 
