@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from emh_cli.errors import NothingToSearch
 from emh_cli.index import Index
@@ -172,17 +172,21 @@ def split_options(query: str) -> tuple[str, str]:
     return query, ""
 
 
-@dataclass
 class _Reading:
     """What the steps of one query's reading share: the corrections shown in
     --explain, each word's weight share from a several-word abbreviation, the
-    common English word an unknown word misspells, and the question clause."""
+    common English word an unknown word misspells, and the question clause.
+    (A plain class, as model.py's records are NamedTuples: no dataclass to
+    define at start-up.)"""
 
-    index: Index
-    corrections: list[Correction] = field(default_factory=list)
-    share: dict[str, float] = field(default_factory=dict)
-    common_alias: dict[str, str] = field(default_factory=dict)
-    focus: set[str] = field(default_factory=set)
+    __slots__ = ("common_alias", "corrections", "focus", "index", "share")
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.corrections: list[Correction] = []
+        self.share: dict[str, float] = {}
+        self.common_alias: dict[str, str] = {}
+        self.focus: set[str] = set()
 
     @property
     def an(self) -> Analyzer:
@@ -222,8 +226,7 @@ def replace(r: _Reading, words: list[str], found: list[tuple[int, int, list[str]
     return splice(words, found)
 
 
-@dataclass(frozen=True)
-class _Known:
+class _Known(NamedTuple):
     """What the store and English know of a query's content words."""
 
     df: dict[str, int]
@@ -285,8 +288,7 @@ def phrases_the_store_uses(r: _Reading, words: list[str]) -> list[tuple[int, int
     return out
 
 
-@dataclass(frozen=True)
-class _Weighing:
+class _Weighing(NamedTuple):
     """Store statistics for the query's terms and those the lexicon relates to them."""
 
     df: dict[str, int]
