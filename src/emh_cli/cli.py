@@ -96,9 +96,8 @@ class EmhGroup(TyperGroup):
                 e.ctx = ctx
             if isinstance(e, click.exceptions.NoSuchOption):
                 owners = self._commands_with_option(e.option_name)
-                typed = next((a for a in args if a in owners), None)
                 if owners:
-                    name = typed or owners[0]
+                    name = next((a for a in args if a in owners), owners[0])
                     _fail(
                         f"{e.option_name!r} goes after the command: emh {name} ... "
                         f"{e.option_name} (see 'emh {name} --help')",

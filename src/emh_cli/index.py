@@ -26,9 +26,6 @@ from emh_cli import __version__
 from emh_cli.errors import StoreError
 from emh_cli.model import Document, Entry, Source, Store
 from emh_cli.store import parse_store, read_store_bytes
-
-if TYPE_CHECKING:
-    from emh_cli.bm25 import Postings
 from emh_cli.textnorm import (
     LEXICON_DIR,
     Analyzer,

@@ -28,7 +28,8 @@ QUESTION_MARKS = ("?", "\uff1f", "\u061f")  # ?, full-width ？, Arabic ؟
 # A short line that ends a few marks after a '?' ('?"', '?)', '?!', '? :)',
 # '? 🚲'): not a question by the rule, but likely meant as one, so it is
 # reported. Not '?.', which ends a sentence that names a title ("see Why Go?.").
-_NEAR_QUESTION = re.compile(r"[?\uff1f\u061f]([^\w?\uff1f\u061f]{1,6})$")
+_MARKS = re.escape("".join(QUESTION_MARKS))
+_NEAR_QUESTION = re.compile(rf"[{_MARKS}]([^\w{_MARKS}]{{1,6}})$")
 _NEAR_QUESTION_MAX = 150  # characters: longer lines are answer text
 
 
@@ -82,8 +83,12 @@ def is_question(line: str) -> bool:
     return line.rstrip().endswith(QUESTION_MARKS)
 
 
-def _near_question(name: str, number: int, line: str, what: str) -> Diagnostic | None:
-    """The warning for a line that ends just after a '?', which was `what`."""
+def _layout_slip(name: str, number: int, line: str, what: str) -> Diagnostic | None:
+    """The warning for a non-question line that reads like a question, which
+    was `what`: a question and its answer on one line, or a line that ends
+    just after its '?'."""
+    if _one_line_qa(line):
+        return _one_line(name, number, what)
     m = _NEAR_QUESTION.search(line) if len(line) <= _NEAR_QUESTION_MAX else None
     if m is None or m.group(1).strip() == ".":
         return None
@@ -148,21 +153,19 @@ def parse_document(name: str, text: str) -> ParsedDocument:
         elif q_text is None:
             if preamble_line is None:
                 preamble_line = number
-            what = "skipped with the text before the first question"
-            if _one_line_qa(stripped):
-                diags.append(_one_line(name, number, what))
-            elif near := _near_question(name, number, stripped, what):
-                diags.append(near)
+            if slip := _layout_slip(
+                name, number, stripped, "skipped with the text before the first question"
+            ):
+                diags.append(slip)
         else:
             if body_start is None:
                 body_start = number
             body.append(stripped)
             body_last = number
-            what = f"read as more of the answer to line {q_line}"
-            if _one_line_qa(stripped):
-                diags.append(_one_line(name, number, what))
-            elif near := _near_question(name, number, stripped, what):
-                diags.append(near)
+            if slip := _layout_slip(
+                name, number, stripped, f"read as more of the answer to line {q_line}"
+            ):
+                diags.append(slip)
     close()
     diags.extend(_answer_like_questions(name, lines, items))
     diags.sort(key=lambda d: d.line or 0)

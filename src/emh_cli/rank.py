@@ -49,6 +49,7 @@ __all__ = [
     "join_split_words",
     "plan_query",
     "rank",
+    "rank_entry",
     "score_entry",
     "split_options",
     "unknown_factor",
@@ -240,30 +241,42 @@ def tally(plan: QueryPlan, item: Indexed, weights: Weights = WEIGHTS) -> _Tally 
     )  # fmt: skip
 
 
-def features_of(
-    plan: QueryPlan, item: Indexed, t: _Tally, unit: float, precision: float, lexical: float
-) -> Features:
-    """The confidence's features of an entry from its tally."""
+class _Ranked(NamedTuple):
+    """Where an entry ranks for a query, and what its features are made from."""
+
+    rank: float
+    tally: _Tally
+    item: Indexed
+    coverage: float  # matched weight over coverage's denominator
+    precision: float
+    intent: float
+    off_subject: float
+    lexical: float  # BM25 against the best candidate's (0-1)
+
+
+def features_of(plan: QueryPlan, ranked: _Ranked, unit: float) -> Features:
+    """The confidence's features of a ranked entry."""
+    t = ranked.tally
     total, cov = t.total, t.cov
     dominant = math.log1p(t.heaviest / cov)
     return Features(
-        coverage=t.den and cov / t.den,
+        coverage=ranked.coverage,
         matched=math.log1p(cov / unit),
         unknown=t.unknown / total,
         missing=t.missing / total,
-        precision=precision,
+        precision=ranked.precision,
         fields=t.fcov / cov,
-        intent=intent_share(plan, item),
+        intent=ranked.intent,
         subject=1.0 if plan.mentions_subject else 0.0,
         dominant=dominant,
         aspect=t.aspect,
         sharpest=t.sharpest / unit,
-        off_subject=off_subject(plan, item),
+        off_subject=ranked.off_subject,
         task=t.task,
         story_unknown=t.story_unknown / total,
         unknown_curated=t.unknown / total if plan.curated else 0.0,
         dominant_curated=dominant if plan.curated else 0.0,
-        bm25=lexical,
+        bm25=ranked.lexical,
     )
 
 
@@ -284,34 +297,27 @@ def score_entry(
     factor_of: dict[str, float] | None = None,
     lexical: float = 0.0,
 ) -> Scored | None:
-    """`item` scored for `plan`; `lexical` is its BM25 score against the best
-    candidate's (0-1)."""
-    ranked = _ranked(plan, item, weights, factor_of or factors(plan), lexical)
+    """`item` ranked for `plan`, with its features (score left at 0: the score
+    needs the best candidate, see `rank`); `lexical` is its BM25 score against
+    the best candidate's (0-1)."""
+    ranked = rank_entry(plan, item, weights, factor_of or factors(plan), lexical)
     if ranked is None:
         return None
-    r, t, precision = ranked
-    return Scored(item, r, features_of(plan, item, t, unit, precision, lexical), t.matched)
+    return Scored(item, ranked.rank, features_of(plan, ranked, unit), ranked.tally.matched)
 
 
-def _ranked(
+def rank_entry(
     plan: QueryPlan, item: Indexed, weights: Weights, factor_of: dict[str, float], lexical: float
-) -> tuple[float, _Tally, float] | None:
-    """Where `item` ranks, its tally and its question precision (None: no match)."""
+) -> _Ranked | None:
+    """Where `item` ranks for `plan` (None: it has nothing of the query)."""
     t = tally(plan, item, weights)
     if t is None:
         return None
+    coverage = t.cov / t.den if t.den else 0.0
     precision = question_precision(item, factor_of)
-    r = rank_value(
-        t.cov / t.den if t.den else 0.0,
-        t.fcov / t.total,
-        precision,
-        intent_share(plan, item),
-        off_subject(plan, item),
-        t.task,
-        lexical,
-        weights,
-    )
-    return r, t, precision
+    intent, off = intent_share(plan, item), off_subject(plan, item)
+    r = rank_value(coverage, t.fcov / t.total, precision, intent, off, t.task, lexical, weights)
+    return _Ranked(r, t, item, coverage, precision, intent, off, lexical)
 
 
 def rank_value(
@@ -357,27 +363,27 @@ def rank(
     best_bm25 = max((b for _, b in found), default=0.0)
     scale = 1.0 / best_bm25 if best_bm25 > 0 else 0.0
     ranked = [
-        (hit, it, b * scale)
+        hit
         for it, b in found
-        if (hit := _ranked(plan, it, weights, factor_of, b * scale)) is not None
+        if (hit := rank_entry(plan, it, weights, factor_of, b * scale)) is not None
     ]
-    ranked.sort(key=lambda x: (-x[0][0], x[1].order))
+    ranked.sort(key=lambda x: (-x.rank, x.item.order))
     n = len(ranked) if scores_for is None else min(scores_for, len(ranked))
     if n == 0:
         return []
-    top = ranked[0][0][0]
+    top = ranked[0].rank
     half = len(calibration) // 2
     scored: list[Scored] = []
-    for i, ((r, t, precision), it, lexical) in enumerate(ranked[:n]):
-        feats = features_of(plan, it, t, unit, precision, lexical)
+    for i, hit in enumerate(ranked[:n]):
+        feats = features_of(plan, hit, unit)
         if i == 0:
             best = feats
             answers = _sigmoid(calibration[:half], best)
             best_result = _sigmoid(calibration[half:], best)
         else:
-            feats = feats._replace(relative=r / top if top > 0 else 0.0)
+            feats = feats._replace(relative=hit.rank / top if top > 0 else 0.0)
         score = round(_relative_score(answers, best_result, calibration, feats), 1)
-        scored.append(Scored(it, r, feats, t.matched, score))
+        scored.append(Scored(hit.item, hit.rank, feats, hit.tally.matched, score))
     scored.sort(key=lambda s: -s.score)  # best first; the best stays first
     return scored
 
