@@ -128,18 +128,21 @@ def rich_answer(
         if plan.dropped:
             console.print(Text(f"dropped: {sanitize(', '.join(plan.dropped))}", style="dim"))
         table = Table(title="How the query was read", title_justify="left", show_edge=False)
-        table.add_column("word", overflow="fold")  # at 60 columns: broken, never cut
-        table.add_column("term", overflow="fold")
-        table.add_column("weight", justify="right")
-        table.add_column("also matches (terms)")
+        # Words and terms are never cut or broken; the related terms wrap instead.
+        table.add_column("word", no_wrap=True, min_width=max(len(c.text) for c in plan.concepts))
+        table.add_column("term", no_wrap=True, min_width=max(len(c.term) for c in plan.concepts))
+        table.add_column("weight", justify="right", no_wrap=True)
+        table.add_column("also matches (terms)", ratio=1)
         for c in plan.concepts:
             table.add_row(
                 Text(sanitize(c.text)),
                 Text(c.term),
-                Text(f"{c.weight:.2f}" + ("" if c.known else " (not in store)")),
+                Text(f"{c.weight:.2f}" + ("" if c.known else " *")),
                 Text(", ".join(t for t, _ in c.alternatives[1:])),
             )
         console.print(table)
+        if not all(c.known for c in plan.concepts):
+            console.print(Text("  * not in the store", style="dim"))
         for fix in plan.corrections:
             console.print(Text(f"  {sanitize(str(fix))} ({fix.kind})", style="dim"))
         for i, r in enumerate(answer.results, start=1):
