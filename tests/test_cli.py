@@ -381,6 +381,17 @@ def test_show_unknown_id(cli: Invoke, wanted: str, message: str) -> None:
         assert (r.exit_code, r.stdout, r.stderr) == (2, "", message)
 
 
+def test_show_reads_leading_zeros_as_the_number(cli: Invoke) -> None:
+    r = cli("show", "02")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert r.stdout.splitlines()[0] == "[2] What is extramedullary hematopoiesis?"
+    out = ok_json(cli("show", " 0002 ", "--json"))
+    assert isinstance(out, dict) and out["id"] == "2"
+    r = cli("show", "00")  # zero is no entry: the message names what was typed
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr.startswith("emh: no entry with id '00' ")
+
+
 def test_show_unknown_text_id(cli: Invoke) -> None:
     r = cli("show", "abc")
     assert (r.exit_code, r.stdout) == (2, "")
@@ -490,6 +501,20 @@ def test_build_cli(cli: Invoke, tmp_path: Path) -> None:
     # quiet: only the summary
     r = cli("build", *map(str, REAL_SOURCES), "-o", str(out), "-q")
     assert r.stderr.splitlines() == err[-1:]
+
+
+def test_build_to_stdout(cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli("build", *map(str, REAL_SOURCES), "-o", "-", "-q")
+    assert r.exit_code == 0
+    assert r.stdout_bytes == FAQ.read_bytes()
+    assert r.stderr == (
+        "emh: wrote the store to stdout: 24 entries (22 answered, 2 unanswered) from 2 documents\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    r = cli("build", *map(str, REAL_SOURCES), "-o", "./-", "-q")  # a file named "-" is ./-
+    assert r.exit_code == 0 and r.stdout == ""
+    assert (tmp_path / "-").read_bytes() == FAQ.read_bytes()
 
 
 def test_build_is_deterministic_across_argument_order(cli: Invoke, tmp_path: Path) -> None:

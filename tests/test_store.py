@@ -235,3 +235,35 @@ def test_store_change_is_noticed(cli: Invoke, tmp_path: Path) -> None:
     p.write_bytes(b"{broken")
     r = cli("--data", str(p), "list", "--json")
     assert r.exit_code == 2 and "not valid JSON" in r.stderr
+
+
+def test_a_new_index_prunes_those_of_stores_that_are_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emh_cli.index import _cache_file, open_index
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EMH_CACHE_DIR", str(cache))
+    gone, kept, new = (tmp_path / f"{n}.json" for n in ("gone", "kept", "new"))
+    for p in (gone, kept, new):
+        p.write_bytes(FAQ.read_bytes())
+    for p in (gone, kept):
+        open_index(p).conn.close()
+    gone_index, kept_index = _cache_file(gone), _cache_file(kept)
+    assert gone_index.is_file() and kept_index.is_file()
+    gone.unlink()
+    foreign = cache / "notes.txt"  # not emh's: never touched
+    foreign.write_text("mine", encoding="utf-8")
+    lookalike = cache / "index-0123456789abcdef.sqlite"  # emh's name, but no index
+    lookalike.write_text("not sqlite", encoding="utf-8")
+    old_tmp, fresh_tmp = cache / ".index-old.tmp", cache / ".index-fresh.tmp"
+    old_tmp.write_bytes(b"")
+    fresh_tmp.write_bytes(b"")  # perhaps another emh building right now
+    os.utime(old_tmp, (0, 0))
+    open_index(new).conn.close()  # a build prunes
+    left = sorted(p.name for p in cache.iterdir())
+    assert left == sorted(
+        p.name for p in (kept_index, _cache_file(new), foreign, lookalike, fresh_tmp)
+    )
+    open_index(kept).conn.close()  # a query of a cached store changes nothing
+    assert sorted(p.name for p in cache.iterdir()) == left

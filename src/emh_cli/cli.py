@@ -480,7 +480,7 @@ def show(
     from emh_cli.catalog import missing_id
 
     index = _index()
-    entry = index.entry(entry_id.strip())
+    entry = index.lookup(entry_id)
     if entry is None:
         raise missing_id(entry_id, index.ids())
     _output(json_).entry(entry)
@@ -544,9 +544,13 @@ def build(
         ),
     ],
     output: Annotated[
-        Path,
+        str,  # not Path, which reads "./-" (a file) as "-" (stdout)
         typer.Option(
-            "--output", "-o", metavar="PATH", help="Where to write the store.", show_default=False
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="Where to write the store ('-': stdout).",
+            show_default=False,
         ),
     ],
     lexicon: Annotated[
@@ -571,8 +575,7 @@ def build(
     data: UnusedDataOpt = None,
 ) -> None:
     from emh_cli.build import build as build_store
-    from emh_cli.build import check_output, lexicon_folder, read_sources, write_atomic
-    from emh_cli.index import prime_cache
+    from emh_cli.build import check_output, lexicon_folder, read_sources
     from emh_cli.vocabulary import read_vocabulary
 
     read = read_sources(sources)
@@ -581,24 +584,38 @@ def build(
         *sources,
         *(sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []),
     ]
-    check_output(output, inputs, force=force)
+    if output != "-":  # stdout; a file named "-" is ./-
+        check_output(output, inputs, force=force)
     vocabulary = read_vocabulary(folder) if folder is not None else {}
     result = build_store(read, vocabulary)
-    write_atomic(output, result.serialize())
-    if not quiet:
-        from emh_cli.present import sanitize
+    _write_store(output, result)
+    from emh_cli.present import sanitize
 
+    if not quiet:
         for d in result.diagnostics:
             sys.stderr.write(sanitize(str(d)) + "\n")
-    prime_cache(output, result)
     from emh_cli.plural import plural
 
     answered = sum(1 for e in result.entries if e.answered)
+    where = "the store to stdout" if output == "-" else sanitize(output)
     sys.stderr.write(
-        f"emh: wrote {output}: {plural(len(result.entries), 'entry', 'entries')} "
+        f"emh: wrote {where}: {plural(len(result.entries), 'entry', 'entries')} "
         f"({answered} answered, {len(result.entries) - answered} unanswered) "
         f"from {plural(len(result.documents), 'document')}\n"
     )
+
+
+def _write_store(output: str, result: Any) -> None:
+    """Write a built store to `output` ("-": stdout) and index it for its first query."""
+    from emh_cli.build import write_atomic
+    from emh_cli.index import prime_cache
+
+    if output == "-":
+        sys.stdout.buffer.write(result.serialize())
+        sys.stdout.flush()
+        return
+    write_atomic(output, result.serialize())
+    prime_cache(Path(output), result)
 
 
 @app.command(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -189,6 +190,7 @@ def _write_cache(store: Store, fp: str, target: Path, analyzer: Analyzer | None 
             conn.close()
         os.replace(tmp, target)
         tmp = None
+        prune_cache(target.parent, keep=target)
         return True
     except (OSError, sqlite3.Error):
         return False
@@ -196,6 +198,69 @@ def _write_cache(store: Store, fp: str, target: Path, analyzer: Analyzer | None 
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+# An unfinished build's temporary file older than this (seconds) is left over.
+STALE_TMP_AGE = 24 * 3600
+_CACHE_NAME = re.compile(r"index-[0-9a-f]{16}\.sqlite")
+
+
+def prune_cache(folder: Path, keep: Path | None = None) -> list[Path]:
+    """Delete the cached indexes in `folder` whose store no longer exists, and
+    temporary files of builds that never finished; return what was deleted.
+
+    Runs only when an index has just been built, so a query never pays for it.
+    Only files named as emh names them are touched, and an index only when its
+    own metadata names a store that is gone."""
+    import time
+
+    removed: list[Path] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        path = folder / name
+        if path == keep:
+            continue
+        if name.startswith(".index-") and name.endswith(".tmp"):
+            gone = _older_than(path, now - STALE_TMP_AGE)
+        elif _CACHE_NAME.fullmatch(name):
+            store = _indexed_store(path)
+            gone = store is not None and not os.path.exists(store)
+        else:
+            continue
+        if gone:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _older_than(path: Path, when: float) -> bool:
+    try:
+        return path.stat().st_mtime < when
+    except OSError:
+        return False
+
+
+def _indexed_store(path: Path) -> str | None:
+    """The resolved store path a cached index records (None: not readable as one)."""
+    import ast
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        finally:
+            conn.close()
+        parts = str(row[0]).split("|") if row is not None else []
+        # see _fingerprint: format|version|lexicon|'resolved path'|size|mtime|inode
+        value = ast.literal_eval("|".join(parts[3:-3])) if len(parts) >= 7 else None
+    except (sqlite3.Error, ValueError, SyntaxError, OSError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 _SCHEMA = """
@@ -486,6 +551,15 @@ class Index:
             return None  # an undecodable command-line argument names no entry
         row = self.conn.execute("SELECT data FROM entries WHERE id = ?", (entry_id,)).fetchone()
         return None if row is None else _entry_from_json(json.loads(row[0]))
+
+    def lookup(self, wanted: str) -> Entry | None:
+        """The entry a user means by `wanted`: its id, else the same number
+        without leading zeros ("02" is entry 2, when no entry is called "02")."""
+        wanted = wanted.strip()
+        entry = self.entry(wanted)
+        if entry is None and wanted.isascii() and wanted.isdigit():
+            entry = self.entry(str(int(wanted)))
+        return entry
 
     def ids(self) -> list[str]:
         return [str(r[0]) for r in self.conn.execute("SELECT id FROM entries ORDER BY rowid")]

@@ -194,7 +194,7 @@ class Session:
         elif name == ":show":
             if not arg:
                 raise UsageError("usage: :show ID (ids are in :list)")
-            entry = self.index.entry(arg)
+            entry = self.index.lookup(arg)
             if entry is None:
                 raise catalog.missing_id(arg, self.index.ids())
             self.out.entry(entry)
