@@ -84,9 +84,17 @@ def test_show_completion(shell: str, marker: str) -> None:
     assert "_EMH_COMPLETE=complete_" in done.stdout
 
 
-def test_source_instruction_prints_a_script_for_any_shell() -> None:
-    done = run_emh({"_EMH_COMPLETE": "source_bash"})
-    assert "complete -o default -F _emh_completion emh" in done.stdout
+@pytest.mark.parametrize(
+    ("shell", "marker"),
+    [
+        ("bash", "complete -o default -F _emh_completion emh"),
+        ("zsh", "compdef _emh_completion emh"),
+        ("fish", "complete --command emh"),  # the README's way, from any shell
+    ],
+)
+def test_source_instruction_prints_a_script_for_any_shell(shell: str, marker: str) -> None:
+    done = run_emh({"_EMH_COMPLETE": f"source_{shell}"})
+    assert marker in done.stdout
 
 
 def test_help_lists_completion_options() -> None:
