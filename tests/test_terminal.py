@@ -250,3 +250,17 @@ def test_error_lists_wrap_at_spaces(tmp_path: Path, size: tuple[int, int]) -> No
     assert len(lines) > 1 and all(line.startswith("     ") for line in lines[1:])
     for topic in ("thalassemia", "mediastinum", "myelofibrosis"):
         assert topic in plain.split() or f"{topic}," in plain.split()
+
+
+def test_build_summary_wraps_at_spaces_in_a_terminal(tmp_path: Path) -> None:
+    doc = tmp_path / "faq.txt"
+    doc.write_text("What is a spleen?\nAn organ.\n", encoding="utf-8")
+    out = tmp_path / "a-rather-long-store-name-for-sixty-columns.json"
+    text, status = run_to_end(spawn_at(tmp_path, (20, 60), "build", str(doc), "-o", str(out)))
+    assert status == 0
+    plain = strip_ansi(text)
+    assert not wide_lines(plain, 60)
+    lines = plain.strip().splitlines()
+    assert len(lines) > 1 and all(line.startswith("     ") for line in lines[1:])
+    expected = f"emh: wrote {out}: 1 entry (1 answered, 0 unanswered) from 1 document"
+    assert "".join(plain.split()) == "".join(expected.split())  # the path is wider than 60

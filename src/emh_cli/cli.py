@@ -597,12 +597,15 @@ def build(
     from emh_cli.plural import plural
 
     answered = sum(1 for e in result.entries if e.answered)
+    from emh_cli.output import stream_width, wrap_line
+
     where = "the store to stdout" if output == "-" else sanitize(output)
-    sys.stderr.write(
+    summary = (
         f"emh: wrote {where}: {plural(len(result.entries), 'entry', 'entries')} "
         f"({answered} answered, {len(result.entries) - answered} unanswered) "
-        f"from {plural(len(result.documents), 'document')}\n"
+        f"from {plural(len(result.documents), 'document')}"
     )
+    sys.stderr.write(wrap_line(summary, stream_width(sys.stderr)) + "\n")
 
 
 def _write_store(output: str, result: Any) -> None:
