@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -365,6 +366,39 @@ def test_no_confident_answer(index: Index, query: str) -> None:
 def test_what_the_store_lacks_is_named(index: Index, query: str, word: str) -> None:
     """Answered or not, a word of the question that no result covers is named."""
     assert word in ask(index, query).not_covered
+
+
+BICYCLE_FAQ = """How do I fix a flat bicycle tyre?
+
+Remove the wheel, take out the inner tube, patch the hole or fit a new tube.
+
+How often should I oil my bicycle chain?
+
+Every few hundred kilometres, or after riding in the rain.
+
+How do I adjust bicycle brakes?
+
+Turn the barrel adjuster until the pads meet the rim.
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "named", "not_named"),
+    [
+        # a common English word the store lacks is still what the question is about
+        ("how do I paint my bicycle", {"paint"}, set()),
+        ("which paint suits bicycle brakes", {"paint"}, set()),
+        # numbers and fragments are not named, nor is what a result matches
+        ("is 2 bicycle brakes im", set(), {"2", "im", "brakes"}),
+    ],
+)
+def test_a_common_word_the_store_lacks_is_named(
+    make_store: Callable[..., Path], query: str, named: set[str], not_named: set[str]
+) -> None:
+    store = open_index(make_store(BICYCLE_FAQ, vocabulary={}))
+    got = set(ask(store, query, min_score=0).not_covered)
+    assert named <= got
+    assert not (not_named & got)
 
 
 def test_a_qualifier_the_store_lacks_is_answered_with_a_note(index: Index) -> None:

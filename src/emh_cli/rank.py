@@ -428,8 +428,11 @@ def ask(
 
 
 # A query word counts as not covered when it weighs at least this share of an
-# unknown word (so phrasing such as "people" or "show" is not listed).
+# unknown word (so phrasing such as "people" or "show" is not listed), or, if
+# the store lacks it altogether, this smaller share: a common English word such
+# as "paint" or "donate" weighs little in the rank but is what a question asks.
 NOT_COVERED_WEIGHT = 0.5
+NOT_COVERED_UNKNOWN = 0.2
 
 
 def not_covered(plan: QueryPlan, shown: Sequence[Result], unit: float) -> tuple[str, ...]:
@@ -441,8 +444,17 @@ def not_covered(plan: QueryPlan, shown: Sequence[Result], unit: float) -> tuple[
         for c in plan.concepts
         if c.role == "content"
         and c.text not in matched
-        and (c.qualifier or c.weight >= NOT_COVERED_WEIGHT * unit)
+        and (
+            c.qualifier
+            or c.weight >= NOT_COVERED_WEIGHT * unit
+            or (not c.known and _word_like(c.text) and c.weight >= NOT_COVERED_UNKNOWN * unit)
+        )
     )
+
+
+def _word_like(text: str) -> bool:
+    """A word of at least four letters, not a number or a fragment ("im", "re")."""
+    return len(text) >= 4 and text.isalpha()
 
 
 def _result(index: Index, plan: QueryPlan, s: Scored, highlight: bool) -> Result:
