@@ -249,6 +249,35 @@ def test_session_commands(session: interactive.Session) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("list", "24\tWhat causes extramedullary hematopoiesis in thalassemia?"),
+        ("Topics", "thalassemia"),
+        ("sources", "004_df62d6605becf123.txt"),
+        ("show 4", "[4] How is extramedullary hematopoiesis treated?"),
+        ("show 04", "[4] How is extramedullary hematopoiesis treated?"),
+    ],
+)
+def test_session_commands_without_a_colon(
+    session: interactive.Session, line: str, expected: str
+) -> None:
+    assert session.bare_command(line) is not None
+    assert session.handle(line) is True
+    out, _ = _texts(session)
+    assert expected in out
+    assert "score" not in out  # not answered as a question
+
+
+@pytest.mark.parametrize(
+    "line", ["show 99", "show me the treatment", "list the causes", "topics of emh", "show"]
+)
+def test_session_questions_that_start_with_a_command_word(
+    session: interactive.Session, line: str
+) -> None:
+    assert session.bare_command(line) is None
+
+
 @pytest.mark.parametrize("line", [":q", ":quit", ":QUIT", "exit", "  quit  ", "q", "Q"])
 def test_session_quit(session: interactive.Session, line: str) -> None:
     assert session.handle(line) is False

@@ -30,6 +30,8 @@ PROMPT = "emh> "
 HISTORY_LENGTH = 1000
 QUIT = frozenset({":q", ":quit", ":exit", "q", "quit", "exit"})
 HELP_WORDS = frozenset({":help", ":h", ":?", "help", "?"})
+# Commands that also run without their ':' when typed alone ("show ID" too).
+BARE_COMMANDS = frozenset({"list", "topics", "sources"})
 
 COMMANDS = (
     (":list [TOPIC]", "entries (id, question, topics, sources), optionally of one topic"),
@@ -61,6 +63,7 @@ def help_text(width: int = 80) -> str:
     wrap.initial_indent = wrap.subsequent_indent = ""
     lines.extend(
         wrap.wrap(
+            "list, topics, sources and show ID also work without the ':'. "
             "Up/Down recall earlier lines; Tab completes commands, topics and ids; "
             "Ctrl-C cancels a line."
         )
@@ -139,8 +142,9 @@ class Session:
         if text.lower() in QUIT:
             return False
         try:
-            if text.startswith(":") or text.lower() in HELP_WORDS:
-                self.command(text)
+            command = text if text.startswith(":") else self.bare_command(text)
+            if command is not None:
+                self.command(command)
             else:
                 self.ask(text)
             self.out.write("\n")  # a blank line between one answer and the next prompt
@@ -155,6 +159,17 @@ class Session:
                 f"emh: internal error: {type(e).__name__}: {e} (set EMH_DEBUG=1 for a traceback)"
             )
         return True
+
+    def bare_command(self, text: str) -> str | None:
+        """A command typed without its ':' ("help", "list", "show 4"), or None
+        for a question. Only forms no question takes: one command word, or
+        "show" and an id the store has."""
+        words = text.lower().split()
+        if len(words) == 1 and (words[0] in HELP_WORDS or words[0] in BARE_COMMANDS):
+            return ":" + words[0] if words[0] in BARE_COMMANDS else words[0]
+        if len(words) == 2 and words[0] == "show" and self.index.lookup(words[1]) is not None:
+            return ":show " + words[1]
+        return None
 
     def ask(self, text: str) -> None:
         from emh_cli.output import nearest_message
