@@ -62,6 +62,24 @@ def test_mistyped_command_suggests_once(cli: Invoke, typo: str, meant: str) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["is", "it", "cancer"], 'emh ask "is it cancer"'),
+        (["how", "treated"], 'emh ask "how treated"'),  # not 'show': a question word first
+        (["cancer", "spleen"], 'emh ask "cancer spleen"'),
+        (["why", "does", "it", "cost", "$5"], "emh ask 'why does it cost $5'"),
+        (["is", "it", "cancer", "--json"], 'emh ask "is it cancer"'),
+    ],
+)
+def test_a_question_without_ask_says_how_to_ask_it(cli: Invoke, args: list[str], hint: str) -> None:
+    r = cli(*args)
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == (
+        f"emh: no such command {args[0]!r}; to ask a question: {hint} (see 'emh --help')\n"
+    )
+
+
 def test_mistyped_option_suggests_once(cli: Invoke) -> None:
     r = cli("ask", "spleen", "--ful")
     assert (r.exit_code, r.stdout) == (2, "")

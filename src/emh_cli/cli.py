@@ -5,6 +5,7 @@ rapidfuzz and rich load when a command needs them.
 """
 
 import contextlib
+import itertools
 import os
 import re
 import sys
@@ -129,6 +130,9 @@ class EmhGroup(TyperGroup):
             shown = [n for n, c in self.commands.items() if not c.hidden]
             near = get_close_matches(name, shown, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
+            words = list(itertools.takewhile(lambda a: not a.startswith("-"), args))
+            if _reads_as_a_question(words, bool(near)):
+                hint = f"; to ask a question: emh ask {_shell_quoted(' '.join(words))}"
             raise click.UsageError(f"no such command {name!r}{hint}", ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -156,6 +160,29 @@ class EmhGroup(TyperGroup):
             if debug_enabled():
                 raise
             _fail(f"internal error: {type(e).__name__}: {e} (set EMH_DEBUG=1 for a traceback)", 2)
+
+
+def _reads_as_a_question(words: list[str], near_a_command: bool) -> bool:
+    """Whether `emh WORDS...` (no such command) was a question without `ask`:
+    three words or more, or two that are not a mistyped command, or words that
+    start with a question word ("emh how is it treated")."""
+    if len(words) < 2:
+        return False
+    if len(words) >= 3 or not near_a_command:
+        return True
+    from emh_cli.textnorm import english_vocabulary
+
+    starters = english_vocabulary().get("words", {}).get("question_starters", [])
+    return words[0].lower() in starters
+
+
+def _shell_quoted(text: str) -> str:
+    """`text` as one shell word, in double quotes where that is safe."""
+    if not re.search(r'["$`\\!]', text):
+        return f'"{text}"'
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _fail(message: str, code: int) -> NoReturn:
