@@ -97,6 +97,21 @@ def test_help_command(cli: Invoke, args: list[str]) -> None:
     assert "  help " in r.stdout  # listed among the commands
 
 
+@pytest.mark.parametrize("width", [60, 80])
+@pytest.mark.parametrize("command", ["", "ask", "list", "show", "topics", "sources", "build"])
+def test_help_fits_the_terminal(command: str, width: int) -> None:
+    """No help line runs past a 60- or 80-column terminal (where the terminal
+    would break it mid-word), and no command's summary is cut with '...'."""
+    from support import run_emh
+
+    r = run_emh(["help", *([command] if command else [])], env={"COLUMNS": str(width)})
+    assert r.returncode == 0
+    lines = r.stdout.decode().splitlines()
+    assert max(len(line) for line in lines) <= width, max(lines, key=len)
+    commands = lines[lines.index("Commands:") :] if "Commands:" in lines else []
+    assert not any(line.endswith("...") for line in commands)
+
+
 def test_help_for_a_command(cli: Invoke) -> None:
     r = cli("help", "ask")
     assert (r.exit_code, r.stderr) == (0, "")

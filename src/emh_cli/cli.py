@@ -57,10 +57,9 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
-EXIT_HELP = """\b
-Exit status: 0 found, 1 no confident answer, 2 usage or data error."""
-BROWSE_EXIT_HELP = """\b
-Exit status: 0 shown, 2 usage or data error."""
+# Not a \b block: click folds these at the terminal's width.
+EXIT_HELP = "Exit status: 0 found, 1 no confident answer, 2 usage or data error."
+BROWSE_EXIT_HELP = "Exit status: 0 shown, 2 usage or data error."
 
 
 def _quiet_pipe() -> None:
@@ -201,7 +200,7 @@ app = typer.Typer(
     '  emh ask "how is it treated"\n'
     "  emh list --topic thalassemia\n"
     '  emh ask "emh tx" --json | jq ".results[0].answer"\n'
-    "  emh                      (in a terminal: ask at a prompt)\n\n" + EXIT_HELP,
+    "  emh          (in a terminal: ask at a prompt)\n\n" + EXIT_HELP,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
@@ -337,13 +336,14 @@ def _use_data(data: str | None) -> None:
 @app.command(
     cls=EmhCommand,
     epilog=EXIT_HELP,
+    short_help="Answer a question, best answer first, with its source.",
     help="Answer a question from the store, best answer first, with its source.\n\n"
     "\b\nExamples:\n"
     '  emh ask "how is it treated"\n'
     "  emh ask emh tx --limit 1\n"
     '  emh ask "haematopoiesis outside the marrow" --explain\n'
-    '  emh ask "how is it diagnosed" --json | jq -r ".results[0].answer"\n'
-    "  printf 'how is it treated\\nemh spleen\\n' | emh ask --batch",
+    '  emh ask "emh dx" --json | jq -r ".results[0].answer"\n'
+    "  printf 'emh tx\\nemh dx\\n' | emh ask --batch",
 )
 def ask(
     query: Annotated[
@@ -420,6 +420,7 @@ def ask(
     "list",
     cls=EmhCommand,
     epilog=BROWSE_EXIT_HELP,
+    short_help="List entries: id, question, topics, sources.",
     help="List entries: id, question, topics, sources; unanswered ones are marked.\n\n"
     "\b\nExamples:\n"
     "  emh list\n"
@@ -490,6 +491,7 @@ def list_(
 @app.command(
     cls=EmhCommand,
     epilog=BROWSE_EXIT_HELP,
+    short_help="Show one entry whole, with its sources.",
     help="Show one entry whole: every question, the answer, topics, flags, sources.\n\n"
     "\b\nExamples:\n"
     "  emh show 4\n"
@@ -516,6 +518,7 @@ def show(
 @app.command(
     cls=EmhCommand,
     epilog=BROWSE_EXIT_HELP,
+    short_help="List topics with their entry counts.",
     help="List topics with their entry counts.\n\n\b\nExamples:\n  emh topics\n  emh topics --json",
 )
 def topics(json_: TopicsJson = False, data: DataOpt = None) -> None:
@@ -534,6 +537,7 @@ def topics(json_: TopicsJson = False, data: DataOpt = None) -> None:
 @app.command(
     cls=EmhCommand,
     epilog=BROWSE_EXIT_HELP,
+    short_help="List source documents with their entry counts.",
     help="List source documents with their entry counts.\n\n\b\nExamples:\n  emh sources\n  emh sources --json",
 )
 def sources(json_: SourcesJson = False, data: DataOpt = None) -> None:
@@ -551,6 +555,7 @@ def sources(json_: SourcesJson = False, data: DataOpt = None) -> None:
 @app.command(
     cls=EmhCommand,
     epilog="\b\nExit status: 0 built; 2 usage, source or write error\n(the output is then untouched).",
+    short_help="Build a store from your own documents.",
     help="Build a store from source documents (a question is a line ending in '?', "
     "its answer the lines after it). Warnings go to stderr as document:line: message. "
     "The store's vocabulary (subject, abbreviations, synonyms, topics) comes from a "
@@ -561,7 +566,8 @@ def sources(json_: SourcesJson = False, data: DataOpt = None) -> None:
     "an existing store is rebuilt.\n\n"
     "\b\nExamples:\n"
     "  emh build data/sources/*.txt --output data/faq.json\n"
-    '  emh build my-faq.txt -o my.json && emh --data my.json ask "..."',
+    "  emh build my-faq.txt -o my.json\n"
+    '  emh --data my.json ask "how do I start"',
 )
 def build(
     sources: Annotated[
