@@ -66,13 +66,18 @@ def test_nearest_ids() -> None:
     assert catalog.nearest_ids("99", ids) == ["24", "23", "22"]
     assert catalog.nearest_ids("0", ids) == ["1", "2", "3"]
     assert catalog.nearest_ids(" 12 ", ids) == ["12", "11", "13"]
-    assert len(catalog.nearest_ids("abc", ids)) == 3
+    assert catalog.nearest_ids("abc", ids) == []  # nothing alike: no suggestion
+    assert catalog.nearest_ids("a2", ["a1", "b7", "a20"]) == ["a20"]
     assert catalog.nearest_ids("x", []) == []
 
 
 def test_missing_id_message() -> None:
     e = catalog.missing_id("99", ["1", "2", "3"])
     assert str(e) == "no entry with id '99' (ids run from 1 to 3); nearest: 3, 2, 1"
+    e = catalog.missing_id("abc", ["1", "2", "3"])
+    assert str(e) == "no entry with id 'abc' (ids run from 1 to 3)"
+    e = catalog.missing_id("it's", ["1", "2", "3"])
+    assert str(e) == 'no entry with id "it\'s" (ids run from 1 to 3)'
     e = catalog.missing_id("2", ["1"])
     assert str(e) == "no entry with id '2' (the only id is 1); nearest: 1"
 

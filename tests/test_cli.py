@@ -428,7 +428,20 @@ def test_show_reads_leading_zeros_as_the_number(cli: Invoke) -> None:
 def test_show_unknown_text_id(cli: Invoke) -> None:
     r = cli("show", "abc")
     assert (r.exit_code, r.stdout) == (2, "")
-    assert r.stderr.startswith("emh: no entry with id 'abc' (ids run from 1 to 24); nearest: ")
+    # no id is like 'abc', so none is suggested
+    assert r.stderr == "emh: no entry with id 'abc' (ids run from 1 to 24)\n"
+
+
+def test_a_query_is_quoted_as_typed_in_a_refusal(cli: Invoke) -> None:
+    r = cli("ask", "xyzzy \\ plugh's")
+    assert r.exit_code == 1
+    assert r.stderr.startswith('emh: no confident answer for "xyzzy \\ plugh\'s"\n')
+
+
+def test_an_unlike_topic_gets_no_suggestion(cli: Invoke) -> None:
+    r = cli("list", "--topic", "nosuchtopic")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("emh: unknown topic 'nosuchtopic'; known topics: ")
 
 
 def test_show_missing_argument(cli: Invoke) -> None:

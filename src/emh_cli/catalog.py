@@ -8,7 +8,11 @@ from typing import Any
 
 from emh_cli.errors import UsageError
 from emh_cli.model import Document, Entry
+from emh_cli.present import quoted
 from emh_cli.textnorm import Analyzer, fold
+
+# How alike (rapidfuzz WRatio, 0-100) a name must be to be suggested.
+NEAREST_CUTOFF = 60
 
 
 def _nearest(word: str, choices: Sequence[str], k: int = 3) -> list[str]:
@@ -17,7 +21,12 @@ def _nearest(word: str, choices: Sequence[str], k: int = 3) -> list[str]:
     if not choices or not word.strip():
         return list(choices[:k])
     best = process.extract(
-        word, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=k
+        word,
+        list(choices),
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=k,
+        score_cutoff=NEAREST_CUTOFF,
     )
     return [c for c, _, _ in best]
 
@@ -45,7 +54,7 @@ def resolve_topic(name: str, entries: Sequence[Entry], analyzer: Analyzer) -> st
                 return str(spec["name"])
     near = _nearest(name, names, 1)
     hint = f" (nearest: {near[0]})" if near else ""
-    raise UsageError(f"unknown topic {name!r}{hint}; known topics: {', '.join(names)}")
+    raise UsageError(f"unknown topic {quoted(name)}{hint}; known topics: {', '.join(names)}")
 
 
 def resolve_source(name: str, documents: Sequence[str]) -> str:
@@ -59,8 +68,8 @@ def resolve_source(name: str, documents: Sequence[str]) -> str:
     if len(pref) == 1:
         return pref[0]
     if len(pref) > 1:
-        raise UsageError(f"source {name!r} is ambiguous: {', '.join(pref)}")
-    raise UsageError(f"unknown source {name!r}; known sources: {', '.join(documents)}")
+        raise UsageError(f"source {quoted(name)} is ambiguous: {', '.join(pref)}")
+    raise UsageError(f"unknown source {quoted(name)}; known sources: {', '.join(documents)}")
 
 
 def document_names(entries: Sequence[Entry], documents: Sequence[Document]) -> list[str]:
@@ -126,7 +135,8 @@ def missing_id(wanted: str, ids: Sequence[str]) -> UsageError:
         span = f"the only id is {ids[0]}"
     else:
         span = f"ids run from {ids[0]} to {ids[-1]}"
-    return UsageError(f"no entry with id {wanted!r} ({span}); nearest: {', '.join(near)}")
+    nearest = f"; nearest: {', '.join(near)}" if near else ""
+    return UsageError(f"no entry with id {quoted(wanted)} ({span}){nearest}")
 
 
 def topic_rows(entries: Sequence[Entry], lexicon: dict[str, Any]) -> list[tuple[str, int]]:

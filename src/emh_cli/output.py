@@ -24,6 +24,7 @@ from emh_cli.present import (
     flag_note,
     listed_as,
     not_covered_note,
+    quoted,
     sanitize,
     short_names,
     shown_in_full,
@@ -493,7 +494,7 @@ def nearest_message(answer: Answer, *, explain: bool = False, show: str = "emh s
     """The refusal: no confident answer, the closest questions (each wording
     once, with all its ids) and how to read one. Scores only with --explain."""
     query = answer.query.strip()
-    head = f"emh: no confident answer for {query if len(query) <= 80 else query[:79] + '…'!r}"
+    head = f"emh: no confident answer for {quoted(query if len(query) <= 80 else query[:79] + '…')}"
     if explain and answer.nearest:
         best = max(r.score for r in answer.nearest)
         head += f" (best score {best:g}, threshold {answer.threshold:g})"

@@ -29,6 +29,14 @@ def sanitize(text: str) -> str:
     return _UNSAFE.sub(_escape, text.replace("\t", " "))
 
 
+def quoted(text: str) -> str:
+    """A user's text in a message, in quotes and safe to show: 'it\'s' is shown
+    as "it's", and a backslash as itself (not doubled, as repr would)."""
+    safe = sanitize(text)
+    quote = '"' if "'" in safe and '"' not in safe else "'"
+    return quote + safe + quote
+
+
 def short_names(names: Sequence[str]) -> dict[str, str]:
     """Each document's shortest unique prefix, carried on to the end of its word:
     000_717d4dda9e782864.txt -> 000, faq.txt -> faq. `--source` accepts it."""
