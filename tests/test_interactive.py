@@ -207,6 +207,22 @@ def test_no_terminal_prints_help(tmp_path: Path) -> None:
     assert not (tmp_path / "state").exists()
 
 
+def test_piped_questions_without_a_command_point_at_batch(tmp_path: Path) -> None:
+    """`echo "is it cancer" | emh` does not print the help and succeed."""
+    done = subprocess.run(
+        [emh_script()],
+        input="is it cancer\n",
+        capture_output=True,
+        text=True,
+        env=term_env(tmp_path),
+        timeout=30,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "emh: no command given; to answer questions read from stdin, use: emh ask --batch\n"
+    )
+
+
 def test_lazy_imports() -> None:
     watched = ("readline", "rich", "rapidfuzz", "emh_cli.index")
     assert modules_loaded_by("emh_cli.interactive, emh_cli.cli", watched) == []

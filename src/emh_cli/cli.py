@@ -249,8 +249,25 @@ def main_callback(
             from emh_cli.interactive import run
 
             raise SystemExit(run(_store_path()))
+        if _is_piped(sys.stdin):  # `echo "is it cancer" | emh`: say what reads stdin
+            _fail(
+                "no command given; to answer questions read from stdin, use: emh ask --batch",
+                ExitStatus.ERROR,
+            )
         sys.stdout.write(ctx.get_help() + "\n")
         raise typer.Exit()
+
+
+def _is_piped(stream: Any) -> bool:
+    """Whether `stream` is a pipe or a file (something to read), not a terminal
+    or /dev/null."""
+    import stat
+
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, ValueError, OSError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
 
 
 def _store_path() -> Path:
