@@ -458,3 +458,17 @@ def test_batch_from_a_terminal_says_how_it_ends(tmp_path: Path) -> None:
     assert rows[0]["query"] == "how is it treated"
     r = run_emh(["ask", "--batch"], input=b"how is it treated\n")
     assert (r.returncode, r.stderr) == (0, b"")
+
+
+def test_batch_says_which_lines_are_not_utf8() -> None:
+    r = run_emh(["ask", "--batch"], input=b"caf\xe9 emh\nhow is it treated\n")
+    assert r.returncode == 0
+    assert r.stderr == (
+        b"emh: line 1 is not valid UTF-8; its undecodable bytes were read as U+FFFD\n"
+    )
+    first, second = (json.loads(line) for line in r.stdout.splitlines())
+    assert first["query"] == "caf\ufffd emh"
+    assert first["warning"] == (
+        "the line is not valid UTF-8; its undecodable bytes were read as U+FFFD"
+    )
+    assert "warning" not in second and second["results"]

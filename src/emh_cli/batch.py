@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import IO
 
 from emh_cli.errors import EmhError
 from emh_cli.index import Index
 from emh_cli.output import answer_json
 from emh_cli.rank import ask
+from emh_cli.textnorm import clean_query
 
 
 def batch_line(
@@ -23,14 +25,37 @@ def batch_line(
         return {"query": query, "results": [], "error": str(e)}
 
 
+NOT_UTF8 = "the line is not valid UTF-8; its undecodable bytes were read as U+FFFD"
+
+
+def _undecodable(line: str) -> bool:
+    """Whether `line` holds bytes that were not UTF-8 (read as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in line)
+
+
 def run_batch(
-    index: Index, stdin: IO[str], stdout: IO[str], *, limit: int, min_score: float, explain: bool
+    index: Index,
+    stdin: IO[str],
+    stdout: IO[str],
+    *,
+    limit: int,
+    min_score: float,
+    explain: bool,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> int:
-    """Answer every line of `stdin` in order, flushing after each; returns the count."""
+    """Answer every line of `stdin` in order, flushing after each; returns the count.
+    A line that is not UTF-8 is answered as read with U+FFFD, and says so: a
+    `warning` field, and `warn` (stderr) with its line number."""
     n = 0
     for line in stdin:
+        n += 1
+        bad = _undecodable(line)
+        if bad:
+            line = clean_query(line)
+            warn(f"line {n} is not valid UTF-8; its undecodable bytes were read as U+FFFD")
         obj = batch_line(index, line, limit=limit, min_score=min_score, explain=explain)
+        if bad:
+            obj["warning"] = NOT_UTF8
         stdout.write(json.dumps(obj, ensure_ascii=True) + "\n")
         stdout.flush()
-        n += 1
     return n

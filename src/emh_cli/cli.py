@@ -411,7 +411,13 @@ def ask(
             sys.stderr.write("emh: reading queries from the terminal, one per line, until Ctrl-D\n")
             sys.stderr.flush()
         run_batch(
-            _index(), sys.stdin, sys.stdout, limit=limit, min_score=threshold, explain=explain
+            _index(),
+            sys.stdin,
+            sys.stdout,
+            limit=limit,
+            min_score=threshold,
+            explain=explain,
+            warn=lambda message: sys.stderr.write(f"emh: {message}\n"),
         )
         return
     text = " ".join(query or [])
