@@ -41,7 +41,7 @@ def run_batch(
     limit: int,
     min_score: float,
     explain: bool,
-    warn: Callable[[str], None] = lambda message: None,
+    warn: Callable[[str], object] = lambda message: None,
 ) -> int:
     """Answer every line of `stdin` in order, flushing after each; returns the count.
     A line that is not UTF-8 is answered as read with U+FFFD, and says so: a
