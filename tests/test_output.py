@@ -351,6 +351,18 @@ def test_wrap_line_folds_at_spaces_under_the_text(width: int) -> None:
     assert wrap_line(line, None) == line
 
 
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_wrap_line_keeps_a_short_quoted_command_together(width: int) -> None:
+    line = (
+        "emh: no such command 'is'; to ask a question: emh ask \"is it cancer\" (see 'emh --help')"
+    )
+    wrapped = wrap_line(line, width).split("\n")
+    assert all(len(w) <= width for w in wrapped)
+    assert squash(" ".join(wrapped)) == squash(line)
+    assert any("'emh --help')" in w for w in wrapped)
+    assert any('"is it cancer"' in w for w in wrapped)
+
+
 def test_sources_say_that_merged_entries_count_under_each(tmp_path: Path) -> None:
     from emh_cli import catalog
 

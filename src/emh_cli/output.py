@@ -107,18 +107,16 @@ def wrap_line(line: str, width: int | None) -> str:
     import textwrap
 
     hang = " " * min(_MARKER.match(line).end(), width // 2)  # type: ignore[union-attr]
-    return (
-        "\n".join(
-            textwrap.wrap(
-                line,
-                width=width,
-                subsequent_indent=hang,
-                break_long_words=True,
-                break_on_hyphens=False,
-            )
-        )
-        or line
+    # a short quoted command ('emh --help') is not split across lines
+    kept = _SHORT_QUOTED.sub(lambda m: m.group().replace(" ", _KEEP), line)
+    wrapped = textwrap.wrap(
+        kept, width=width, subsequent_indent=hang, break_long_words=True, break_on_hyphens=False
     )
+    return "\n".join(wrapped).replace(_KEEP, " ") or line
+
+
+_SHORT_QUOTED = re.compile(r"'[^'\n]{1,24}'|\"[^\"\n]{1,24}\"")
+_KEEP = "\x00"  # a space inside a short quoted span, while folding
 
 
 # -- the pager ----------------------------------------------------------------
