@@ -157,6 +157,28 @@ def test_merge_fixtures(vocab: dict[str, Any]) -> None:
     assert len(res.entries) == 3
 
 
+def _pairs(pairs: list[tuple[str, str]]) -> str:
+    return "".join(f"{q}\n\n{a}\n\n" for q, a in pairs)
+
+
+@pytest.mark.parametrize(
+    ("on_subject", "flagged"),
+    [(7, False), (9, True)],  # of 12 entries: 58% does not flag, 75% does
+)
+def test_off_topic_only_where_most_entries_name_the_subject(
+    tmp_path: Path, on_subject: int, flagged: bool
+) -> None:
+    text = _pairs(
+        [(f"Does the library lend item {i}?", f"Yes, item {i} is lent.") for i in range(on_subject)]
+        + [(f"How long is loan {i}?", f"Loan {i} lasts a week.") for i in range(12 - on_subject)]
+    )
+    (tmp_path / "faq.txt").write_text(text, encoding="utf-8")
+    vocab = {"words": {"subject": "library"}}
+    res = build(read_sources([tmp_path / "faq.txt"]), vocab)
+    off = [e for e in res.entries if "off_topic" in e.flags]
+    assert len(off) == (12 - on_subject if flagged else 0)
+
+
 def test_unanswered_duplicates_are_not_merged(vocab: dict[str, Any]) -> None:
     res = build([("a.txt", b"Why?\n"), ("b.txt", b"Why?\nBecause.\nWhy?\n")], vocab)
     assert [(e.question, e.answer) for e in res.entries] == [

@@ -241,6 +241,13 @@ def _same_question_different_answer(drafts: list[_Draft]) -> list[Diagnostic]:
     return out
 
 
+# An entry that never names the store's subject is flagged off-topic only in a
+# store where at least this share of the entries name it: where many entries
+# do not (a library's FAQ that says "library" in half of them), the subject is
+# too weak a sign of what an entry is about.
+OFF_TOPIC_SHARE = 0.75
+
+
 def _entries(drafts: list[_Draft], analyzer: Analyzer) -> tuple[Entry, ...]:
     """Entries numbered from 1, with topics and flags."""
     subject = set(analyzer.subject)
@@ -251,7 +258,7 @@ def _entries(drafts: list[_Draft], analyzer: Analyzer) -> tuple[Entry, ...]:
         per_text = [analyzer.words_of(t) for t in [*d.questions, d.answer or ""]]
         about_subject.append(any(not subject.isdisjoint(ws) for ws in per_text))
         topics.append(_topics_of(compiled, per_text))
-    mostly_on_subject = bool(subject) and sum(about_subject) * 2 > len(drafts)
+    mostly_on_subject = bool(subject) and sum(about_subject) >= OFF_TOPIC_SHARE * len(drafts)
     entries = []
     for i, d in enumerate(drafts):
         flags = []
