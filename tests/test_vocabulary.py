@@ -94,3 +94,29 @@ def test_vocabulary_merges_lists_and_tables() -> None:
 def test_a_missing_lexicon_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(LexiconError):
         read_vocabulary(tmp_path / "nope")
+
+
+def test_a_synonym_of_several_words_is_a_phrase_not_its_words() -> None:
+    """A group member that folds to several words ("e-book", "wireless internet")
+    must not make each of its words a synonym: "kindle books" is not "ebook"."""
+    vocab = {
+        "synonyms": {
+            "groups": [["ebook", "ebooks", "e-book", "e-books"], ["wifi", "wireless internet"]],
+            "phrases": {"e books": "ebook"},  # "e" is a stop word: dropped, not "books"
+        }
+    }
+    an = Analyzer(load_lexicon(vocab))
+    assert an.term("books") != an.term("ebook")
+    assert an.term("ebooks") == an.term("ebook")
+    assert an.term("internet") != an.term("wifi")
+    assert an.find_phrases(["wireless", "internet"])
+    assert not an.find_phrases(["books"])
+
+
+def test_a_store_with_a_hyphenated_synonym_still_finds_books(make_store: StoreMaker) -> None:
+    store = make_store(
+        "Can I borrow books?\nYes, ten books at a time.\n\nDo you have ebooks?\nYes, online.\n",
+        vocabulary={"synonyms": {"groups": [["ebook", "e-book", "e-books"]]}},
+    )
+    a = ask(open_index(store), "borrow books")
+    assert a.results and a.results[0].entry.id == "1"

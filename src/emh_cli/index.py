@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from emh_cli.bm25 import Postings
 
 # Part of every index's fingerprint: raise it when the way a text becomes terms
-# changes (5: the field's vocabulary comes from the store), so old indexes are rebuilt.
-INDEX_FORMAT = 5
+# changes (5: the field's vocabulary comes from the store; 6: a synonym of several
+# words is a phrase, not its words), so old indexes are rebuilt.
+INDEX_FORMAT = 6
 ENV_CACHE = "EMH_CACHE_DIR"
 # Per-term lookups and decoded entries an Index keeps (its database never
 # changes under it); past this many of a kind, that memo starts afresh.

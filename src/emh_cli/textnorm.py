@@ -137,14 +137,19 @@ class _Compiler:
     def _groups(self) -> dict[str, str]:
         """Each synonym group's stems, mapped to its first word's stem."""
         canon: dict[str, str] = {}
+        self.group_phrases: dict[str, str] = {}  # a member of several words -> the head
         for group in self.synonyms.get("groups", []):
-            toks = [t for w in group for t in self.norm(w) if t not in self.drop]
+            members = [self.norm(w) for w in group]
+            toks = [m[0] for m in members if len(m) == 1 and m[0] not in self.drop]
             if not toks:
                 continue
             head = self.stem(toks[0])
             for t in toks:
                 canon.setdefault(self.stem(t), head)
                 self.words.add(t)
+            for m in members:  # "e-book" is not "book": a phrase, or nothing
+                if len(m) > 1 and not any(t in self.drop for t in m):
+                    self.group_phrases[" ".join(m)] = toks[0]
         return canon
 
     def term(self, word: str) -> str:
@@ -156,9 +161,13 @@ class _Compiler:
 
     def phrases(self) -> dict[str, list[str]]:
         phrases: dict[str, list[str]] = {}
-        for key, value in self.synonyms.get("phrases", {}).items():
-            k = [t for t in self.norm(key) if t not in self.drop]
+        pairs = [*self.synonyms.get("phrases", {}).items(), *self.group_phrases.items()]
+        for key, value in pairs:
+            raw = self.norm(key)
+            k = [t for t in raw if t not in self.drop]
             v = [t for t in self.norm(value) if t not in self.drop]
+            if len(raw) > 1 and len(k) == 1:
+                continue  # "e books" without its stop word would rewrite every "books"
             if len(k) >= 1 and v:
                 phrases[" ".join(self.term(t) for t in k)] = v
                 self.words.update(k)
