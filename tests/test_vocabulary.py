@@ -120,3 +120,28 @@ def test_a_store_with_a_hyphenated_synonym_still_finds_books(make_store: StoreMa
     )
     a = ask(open_index(store), "borrow books")
     assert a.results and a.results[0].entry.id == "1"
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        ("synonyms.toml", 'groupz = [["fee", "fine"]]', "unknown key 'groupz'"),
+        ("synonyms.toml", 'groups = "fines"', "groups must be a list of lists of words"),
+        ("topics.toml", '[topics.x]\nterms = "fee"', "topics must be a table of"),
+        ("topics.toml", '[topics.x]\nterm = ["fee"]', "topics must be a table of"),
+        ("words.toml", "subject = 3", "subject must be text"),
+    ],
+)
+def test_a_mistake_in_a_lexicon_file_is_an_error(
+    tmp_path: Path, file: str, text: str, message: str
+) -> None:
+    (tmp_path / file).write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(LexiconError) as e:
+        read_vocabulary(tmp_path)
+    assert str(e.value).startswith(f"{tmp_path / file}: ")
+    assert message in str(e.value)
+
+
+def test_a_right_lexicon_file_reads() -> None:
+    vocab = read_vocabulary(Path(__file__).resolve().parent.parent / "data" / "sources" / "lexicon")
+    assert vocab["synonyms"]["groups"] and vocab["topics"]

@@ -24,6 +24,7 @@ A vocabulary is a JSON-able dict:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,84 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise LexiconError(f"{path}: broken lexicon file ({e})") from None
 
 
+def _text(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _texts(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _table_of(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, dict) and all(check(x) for x in v.values())
+
+
+def _groups(v: Any) -> bool:
+    return isinstance(v, list) and all(_texts(g) for g in v)
+
+
+def _topic(v: Any) -> bool:
+    return isinstance(v, dict) and set(v) <= {"aliases", "terms"} and all(map(_texts, v.values()))
+
+
+# The keys each hand-written lexicon file may have, with what each must hold
+# (a description for the error, and a check). A misspelt key or a wrong shape is
+# an error, not a vocabulary that silently does nothing.
+_SHAPES: dict[str, dict[str, tuple[str, Callable[[Any], bool]]]] = {
+    "synonyms.toml": {
+        "groups": ("a list of lists of words", _groups),
+        "phrases": ("a table of text", _table_of(_text)),
+        "idioms": ("a table of text", _table_of(_text)),
+        "related": ("a table of lists of words", _table_of(_texts)),
+        "kinds": ("a table of lists of words", _table_of(_texts)),
+    },
+    "words.toml": {
+        "subject": ("text", _text),
+        **{
+            k: ("a list of words", _texts)
+            for k in (
+                "tasks",
+                "qualifiers",
+                "not_stopwords",
+                "pronouns",
+                "question_starters",
+                "joiners",
+                "prefixes",
+                "first_word_intents",
+            )
+        },
+        "intents": ("a table of lists of words", _table_of(_texts)),
+        "query_intents": ("a table of lists of words", _table_of(_texts)),
+    },
+    "topics.toml": {
+        "topics": (
+            "a table of [topics.NAME] tables, each with aliases and terms lists",
+            _table_of(_topic),
+        ),
+    },
+    "spelling.toml": {
+        k: ("a table of text", _table_of(_text)) for k in ("words", "prefixes", "suffixes")
+    },
+    "abbreviations.toml": {
+        k: ("a table of text", _table_of(_text)) for k in ("abbreviations", "cased")
+    },
+}
+
+
+def _checked(path: Path) -> dict[str, Any]:
+    """A hand-written lexicon file, read, with its keys and shapes checked."""
+    table = _read_toml(path)
+    shapes = _SHAPES[path.name]
+    for key, value in table.items():
+        if key not in shapes:
+            known = ", ".join(shapes)
+            raise LexiconError(f"{path}: unknown key {key!r} (this file takes: {known})")
+        what, ok = shapes[key]
+        if not ok(value):
+            raise LexiconError(f"{path}: {key} must be {what}")
+    return table
+
+
 def read_vocabulary(folder: Path) -> dict[str, Any]:
     """The vocabulary in the lexicon files of `folder` (every file optional)."""
     vocab: dict[str, Any] = {}
@@ -69,20 +148,20 @@ def read_vocabulary(folder: Path) -> dict[str, Any]:
         raise LexiconError(f"{folder}: no such lexicon folder")
     path = folder / "abbreviations.toml"
     if path.is_file():
-        table = _read_toml(path)
+        table = _checked(path)
         vocab["abbreviations"] = dict(table.get("abbreviations", {}))
         vocab["cased"] = dict(table.get("cased", {}))
     for name, key in (("spelling.toml", "spelling"), ("synonyms.toml", "synonyms")):
         if (folder / name).is_file():
-            vocab[key] = _read_toml(folder / name)
+            vocab[key] = _checked(folder / name)
     if (folder / "words.toml").is_file():
-        words = _read_toml(folder / "words.toml")
+        words = _checked(folder / "words.toml")
         not_stop = words.pop("not_stopwords", [])
         vocab["words"] = words
         if not_stop:
             vocab["not_stopwords"] = list(not_stop)
     if (folder / "topics.toml").is_file():
-        vocab["topics"] = dict(_read_toml(folder / "topics.toml").get("topics", {}))
+        vocab["topics"] = dict(_checked(folder / "topics.toml").get("topics", {}))
     for name, key in (("stopwords.txt", "stopwords"), ("keywords.txt", "keywords")):
         if (folder / name).is_file():
             vocab[key] = read_word_list(folder / name)
