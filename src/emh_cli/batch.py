@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import IO
 
@@ -28,9 +29,12 @@ def batch_line(
 NOT_UTF8 = "the line is not valid UTF-8; its undecodable bytes were read as U+FFFD"
 
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as read
+
+
 def _undecodable(line: str) -> bool:
     """Whether `line` holds bytes that were not UTF-8 (read as lone surrogates)."""
-    return any("\udc80" <= ch <= "\udcff" for ch in line)
+    return _UNDECODABLE.search(line) is not None
 
 
 def run_batch(
