@@ -394,3 +394,35 @@ def test_the_real_sources_have_no_slips() -> None:
             for d in parse_file(path).diagnostics
             if "one line" in str(d) or "reads like part" in str(d)
         ]
+
+
+def test_a_section_heading_inside_an_answer_is_reported() -> None:
+    text = (
+        "What are the hours?\n\nNine to five.\n\nPRINTING AND COPYING\n\n"
+        "Can I print?\n\nYes.\n\n## Rooms\n\nCan I book a room?\n\nYes.\n"
+    )
+    doc = parse_document("faq.txt", text)
+    assert [(d.line, d.message) for d in doc.diagnostics if "heading" in d.message] == [
+        (5, "line looks like a section heading; kept as more of the answer to line 1 "
+         "(emh has no headings: delete the line to leave it out)"),
+        (11, "line looks like a section heading; kept as more of the answer to line 7 "
+         "(emh has no headings: delete the line to leave it out)"),
+    ]  # fmt: skip
+    assert doc.items[0].answer == "Nine to five.\n\nPRINTING AND COPYING"  # nothing lost
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("PRINTING AND COPYING", True),
+        ("## Printing", True),
+        ("CT and MRI show it.", False),
+        ("MRI", False),
+        ("NOTE: CALL US FIRST.", False),
+        ("See the WHO guidance", False),
+    ],
+)
+def test_looks_like_heading(line: str, heading: bool) -> None:
+    from emh_cli.parse import looks_like_heading
+
+    assert looks_like_heading(line) is heading

@@ -160,6 +160,15 @@ def parse_document(name: str, text: str) -> ParsedDocument:
         else:
             if body_start is None:
                 body_start = number
+            if body and body[-1] == "" and looks_like_heading(stripped):
+                diags.append(
+                    Diagnostic(
+                        name,
+                        number,
+                        f"line looks like a section heading; kept as more of the answer to "
+                        f"line {q_line} (emh has no headings: delete the line to leave it out)",
+                    )
+                )
             body.append(stripped)
             body_last = number
             if slip := _layout_slip(
@@ -186,6 +195,21 @@ _FIRST_SENTENCE = re.compile(r"[^.!?]*[.!?]+")
 # A statement ends inside a line: a lower-case word of 3+ letters, '.' or '!', and a
 # capital (so "Dr. Smith", "U.S. FDA", "e.g. this" and "etc. useful" are not one).
 _STATEMENT_END = re.compile(r"(\w+)[.!]\s+(\w)")
+
+
+def looks_like_heading(line: str) -> bool:
+    """A paragraph that reads as a section heading, not answer text: a Markdown
+    heading ("## Printing") or a short line in capitals ("PRINTING AND COPYING")."""
+    if re.match(r"#{1,6}\s+\w", line):
+        return True
+    words = line.split()
+    letters = [c for c in line if c.isalpha()]
+    return (
+        2 <= len(words) <= 8
+        and len(letters) >= 4
+        and all(c.isupper() for c in letters)
+        and not line.endswith((".", "!", ",", ";"))
+    )
 
 
 def _one_line_qa(line: str) -> bool:
