@@ -11,7 +11,6 @@ from emh_cli.errors import EmhError
 from emh_cli.index import Index
 from emh_cli.output import answer_json
 from emh_cli.rank import ask
-from emh_cli.textnorm import clean_query
 
 
 def batch_line(
@@ -26,15 +25,8 @@ def batch_line(
         return {"query": query, "results": [], "error": str(e)}
 
 
-NOT_UTF8 = "the line is not valid UTF-8; its undecodable bytes were read as U+FFFD"
-
-
-_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as read
-
-
-def _undecodable(line: str) -> bool:
-    """Whether `line` holds bytes that were not UTF-8 (read as lone surrogates)."""
-    return _UNDECODABLE.search(line) is not None
+NOT_UTF8 = "not valid UTF-8; its undecodable bytes were read as U+FFFD"
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as stdin reads them
 
 
 def run_batch(
@@ -48,18 +40,16 @@ def run_batch(
     warn: Callable[[str], object] = lambda message: None,
 ) -> int:
     """Answer every line of `stdin` in order, flushing after each; returns the count.
-    A line that is not UTF-8 is answered as read with U+FFFD, and says so: a
-    `warning` field, and `warn` (stderr) with its line number."""
+    A line that is not UTF-8 is answered with U+FFFD for its undecodable bytes
+    (as `ask` reads any query), and says so: a `warning` field, and `warn`
+    (stderr) with its line number."""
     n = 0
     for line in stdin:
         n += 1
-        bad = _undecodable(line)
-        if bad:
-            line = clean_query(line)
-            warn(f"line {n} is not valid UTF-8; its undecodable bytes were read as U+FFFD")
         obj = batch_line(index, line, limit=limit, min_score=min_score, explain=explain)
-        if bad:
-            obj["warning"] = NOT_UTF8
+        if _UNDECODABLE.search(line):
+            warn(f"line {n} is {NOT_UTF8}")
+            obj["warning"] = f"the line is {NOT_UTF8}"
         stdout.write(json.dumps(obj, ensure_ascii=True) + "\n")
         stdout.flush()
     return n

@@ -126,13 +126,16 @@ class EmhGroup(TyperGroup):
                 raise
             from difflib import get_close_matches
 
+            from emh_cli.present import quoted
+
             shown = [n for n, c in self.commands.items() if not c.hidden]
             near = get_close_matches(name, shown, n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
             words = list(itertools.takewhile(lambda a: not a.startswith("-"), args))
             if _reads_as_a_question(words, bool(near)):
                 hint = f"; to ask a question: emh ask {_shell_quoted(' '.join(words))}"
-            raise click.UsageError(f"no such command {name!r}{hint}", ctx) from None
+            else:
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise click.UsageError(f"no such command {quoted(name)}{hint}", ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from emh_cli.errors import EmhError

@@ -165,8 +165,10 @@ class Session:
         for a question. Only forms no question takes: one command word, or
         "show" and an id the store has."""
         words = text.lower().split()
-        if len(words) == 1 and (words[0] in HELP_WORDS or words[0] in BARE_COMMANDS):
-            return ":" + words[0] if words[0] in BARE_COMMANDS else words[0]
+        if text.lower() in HELP_WORDS:
+            return text
+        if len(words) == 1 and words[0] in BARE_COMMANDS:
+            return ":" + words[0]
         if len(words) == 2 and words[0] == "show" and self.index.lookup(words[1]) is not None:
             return ":show " + words[1]
         return None

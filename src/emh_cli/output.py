@@ -99,6 +99,10 @@ def stream_width(stream: IO[str]) -> int | None:
 _MARKER = re.compile(r"\s*(?:emh: |\[[^\]]*\] |\d+\. )?")
 
 
+_SHORT_QUOTED = re.compile(r"'[^'\n]{1,24}'|\"[^\"\n]{1,24}\"")
+_KEEP = "\x00"  # a space inside a short quoted span, while folding
+
+
 def wrap_line(line: str, width: int | None) -> str:
     """`line` folded at spaces to `width` columns, continuation lines indented
     under its text (after a leading "emh: ", "[4, 20] " or "2. ")."""
@@ -113,10 +117,6 @@ def wrap_line(line: str, width: int | None) -> str:
         kept, width=width, subsequent_indent=hang, break_long_words=True, break_on_hyphens=False
     )
     return "\n".join(wrapped).replace(_KEEP, " ") or line
-
-
-_SHORT_QUOTED = re.compile(r"'[^'\n]{1,24}'|\"[^\"\n]{1,24}\"")
-_KEEP = "\x00"  # a space inside a short quoted span, while folding
 
 
 # -- the pager ----------------------------------------------------------------

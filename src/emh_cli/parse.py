@@ -197,10 +197,13 @@ _FIRST_SENTENCE = re.compile(r"[^.!?]*[.!?]+")
 _STATEMENT_END = re.compile(r"(\w+)[.!]\s+(\w)")
 
 
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s+\w")
+
+
 def looks_like_heading(line: str) -> bool:
     """A paragraph that reads as a section heading, not answer text: a Markdown
     heading ("## Printing") or a short line in capitals ("PRINTING AND COPYING")."""
-    if re.match(r"#{1,6}\s+\w", line):
+    if _MARKDOWN_HEADING.match(line):
         return True
     words = line.split()
     letters = [c for c in line if c.isalpha()]

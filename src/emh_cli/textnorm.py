@@ -126,6 +126,8 @@ class _Compiler:
         }
         self.drop = self.stop | self.pronouns
         self.words: set[str] = set()  # words the lexicon itself knows
+        # a synonym group's member of several words ("wireless internet") -> its head
+        self.group_phrases: dict[str, str] = {}
         self.canon = self._groups()
 
     def norm(self, word: str) -> list[str]:
@@ -137,7 +139,6 @@ class _Compiler:
     def _groups(self) -> dict[str, str]:
         """Each synonym group's stems, mapped to its first word's stem."""
         canon: dict[str, str] = {}
-        self.group_phrases: dict[str, str] = {}  # a member of several words -> the head
         for group in self.synonyms.get("groups", []):
             members = [self.norm(w) for w in group]
             toks = [m[0] for m in members if len(m) == 1 and m[0] not in self.drop]
@@ -147,8 +148,8 @@ class _Compiler:
             for t in toks:
                 canon.setdefault(self.stem(t), head)
                 self.words.add(t)
-            for m in members:  # "e-book" is not "book": a phrase, or nothing
-                if len(m) > 1 and not any(t in self.drop for t in m):
+            for m in members:  # "e-book" is not "book": read as a phrase (see phrases)
+                if len(m) > 1:
                     self.group_phrases[" ".join(m)] = toks[0]
         return canon
 
