@@ -264,3 +264,19 @@ def test_build_summary_wraps_at_spaces_in_a_terminal(tmp_path: Path) -> None:
     assert len(lines) > 1 and all(line.startswith("     ") for line in lines[1:])
     expected = f"emh: wrote {out}: 1 entry (1 answered, 0 unanswered) from 1 document"
     assert "".join(plain.split()) == "".join(expected.split())  # the path is wider than 60
+
+
+def test_build_warnings_wrap_at_spaces_in_a_terminal(tmp_path: Path) -> None:
+    doc = tmp_path / "faq.txt"
+    doc.write_text("What are the hours?\n\nNine to five.\n\nPRINTING AND COPYING\n", "utf-8")
+    out = tmp_path / "s.json"
+    text, status = run_to_end(spawn_at(tmp_path, (20, 60), "build", str(doc), "-o", str(out)))
+    assert status == 0
+    plain = strip_ansi(text)
+    assert not wide_lines(plain, 60)
+    warning = (
+        "faq.txt:5: line looks like a section heading; kept as more of the answer to "
+        "line 1 (emh has no headings: delete the line to leave it out)"
+    )
+    assert "".join(warning.split()) in "".join(plain.split())
+    assert " lin\n" not in plain  # folded at spaces, not inside a word

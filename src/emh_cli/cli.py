@@ -648,23 +648,22 @@ def build(
     vocabulary = read_vocabulary(folder) if folder is not None else {}
     result = build_store(read, vocabulary)
     _write_store(output, result)
+    from emh_cli.output import stream_width, wrap_line
+    from emh_cli.plural import plural
     from emh_cli.present import sanitize
 
+    width = stream_width(sys.stderr)  # None in a pipe: one line each, as before
     if not quiet:
         for d in result.diagnostics:
-            sys.stderr.write(sanitize(str(d)) + "\n")
-    from emh_cli.plural import plural
-
+            sys.stderr.write(wrap_line(sanitize(str(d)), width) + "\n")
     answered = sum(1 for e in result.entries if e.answered)
-    from emh_cli.output import stream_width, wrap_line
-
     where = "the store to stdout" if output == "-" else sanitize(output)
     summary = (
         f"emh: wrote {where}: {plural(len(result.entries), 'entry', 'entries')} "
         f"({answered} answered, {len(result.entries) - answered} unanswered) "
         f"from {plural(len(result.documents), 'document')}"
     )
-    sys.stderr.write(wrap_line(summary, stream_width(sys.stderr)) + "\n")
+    sys.stderr.write(wrap_line(summary, width) + "\n")
 
 
 def _write_store(output: str, result: Any) -> None:
