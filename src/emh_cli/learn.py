@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from emh_cli.textnorm import Analyzer, fold, load_lexicon, read_common_words
+from emh_cli.textnorm import Analyzer, fold, load_lexicon, read_common_words, read_not_topics
 from emh_cli.vocabulary import merge_vocabularies
 
 # A subject is a run of one to three words in at least this share of the
@@ -31,7 +31,9 @@ NAME_SHARE = 0.2
 # "extramedullary").
 SUBJECT_KEEP = 0.75
 # Learned topics: words of the questions of at least TOPIC_MIN entries and at
-# most TOPIC_MAX_SHARE of them, the TOPIC_COUNT most frequent.
+# most TOPIC_MAX_SHARE of them, the TOPIC_COUNT most frequent, leaving out the
+# phrasing words of lexicon/not_topics.txt ("get", "different", "long"; made
+# from WordNet by data/make_not_topics.py).
 TOPIC_MIN = 2
 TOPIC_MAX_SHARE = 0.5
 TOPIC_COUNT = 20
@@ -172,6 +174,7 @@ def learn_topics(
 ) -> dict[str, dict[str, list[str]]]:
     """Topics from the words that the questions of several entries share."""
     skip = {analyzer.term(w) for w in analyzer.content(analyzer.words_of(subject))}
+    phrasing = set(read_not_topics())  # words, not terms: "applied" is, "apply" is not
     entries_with: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = {}
     for questions in questions_by_entry:
@@ -182,7 +185,8 @@ def learn_topics(
                     continue
                 t = analyzer.term(w)
                 forms.setdefault(t, Counter())[w] += 1
-                seen.add(t)
+                if w not in phrasing:
+                    seen.add(t)
         entries_with.update(seen - skip)
     most = TOPIC_MAX_SHARE * len(questions_by_entry)
     chosen = sorted(
@@ -192,6 +196,6 @@ def learn_topics(
     topics: dict[str, dict[str, list[str]]] = {}
     for t in chosen:
         words = forms[t]
-        name = min(words, key=lambda w: (-words[w], len(w), w))
+        name = min(words, key=lambda w: (w in phrasing, -words[w], len(w), w))
         topics[name] = {"aliases": [], "terms": sorted(words)}
     return dict(sorted(topics.items()))

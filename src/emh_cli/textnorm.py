@@ -55,6 +55,11 @@ def read_common_words() -> list[str]:
     return read_word_list(LEXICON_DIR / "common_words.txt")
 
 
+def read_not_topics() -> list[str]:
+    """English phrasing words never learned as topics (lexicon/not_topics.txt)."""
+    return read_word_list(LEXICON_DIR / "not_topics.txt")
+
+
 def english_vocabulary() -> dict[str, Any]:
     """The engine's own vocabulary: everyday English, no field (lexicon/)."""
     return read_vocabulary(LEXICON_DIR)
