@@ -862,3 +862,19 @@ def test_a_commands_option_before_the_command_says_where_it_goes(
     name = line.split(": emh ")[1].split()[0]
     assert (r.exit_code, r.stdout) == (2, "")
     assert r.stderr == f"{line} (see 'emh {name} --help')\n"
+
+
+@pytest.mark.parametrize(("store_word", "corrected"), [("colour", False), ("color", True)])
+def test_a_variant_the_store_writes_is_not_announced(
+    cli: Invoke, make_store: StoreMaker, store_word: str, corrected: bool
+) -> None:
+    store = make_store(
+        f"What {store_word} is the bike?\nRed, a {store_word} the rider chose.\n"
+        "How do I fix a flat tyre?\nPatch the tube.\n",
+        vocabulary={},
+    )
+    out = ok_json(cli("--data", str(store), "ask", "what colour is it", "--json"))
+    assert isinstance(out, dict) and out["results"][0]["id"] == "1"
+    assert out["corrected"] is corrected and out["searched_for"] == "color"
+    r = cli("--data", str(store), "ask", "what colour is it")
+    assert r.exit_code == 0 and ("Showing results for: color" in r.stdout) is corrected

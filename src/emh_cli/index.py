@@ -30,6 +30,7 @@ from emh_cli.store import parse_store, read_store_bytes
 from emh_cli.textnorm import (
     LEXICON_DIR,
     Analyzer,
+    fold,
     load_lexicon,
     read_common_words,
 )
@@ -39,8 +40,9 @@ if TYPE_CHECKING:
 
 # Part of every index's fingerprint: raise it when the way a text becomes terms
 # changes (5: the field's vocabulary comes from the store; 6: a synonym of several
-# words is a phrase, not its words), so old indexes are rebuilt.
-INDEX_FORMAT = 6
+# words is a phrase, not its words; 7: the store's own spellings are kept), so
+# old indexes are rebuilt.
+INDEX_FORMAT = 7
 ENV_CACHE = "EMH_CACHE_DIR"
 # Per-term lookups and decoded entries an Index keeps (its database never
 # changes under it); past this many of a kind, that memo starts afresh.
@@ -274,6 +276,7 @@ _SCHEMA = """
         CREATE TABLE words (word TEXT PRIMARY KEY, len INTEGER NOT NULL, freq INTEGER NOT NULL)
             WITHOUT ROWID;
         CREATE INDEX words_len ON words (len, word);
+        CREATE TABLE respelled (word TEXT PRIMARY KEY) WITHOUT ROWID;
         CREATE TABLE common (word TEXT PRIMARY KEY, rank INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE questions (id TEXT NOT NULL, question TEXT NOT NULL, answered INTEGER NOT NULL);
         CREATE VIRTUAL TABLE fts USING fts5 (q, a, content='');
@@ -292,6 +295,7 @@ def write_index(
     df: Counter[str] = Counter()
     qdf: Counter[str] = Counter()
     words: Counter[str] = Counter()
+    respelled: set[str] = set()  # the store's own spellings that the lexicon respells
     answered = 0
     fts_rows: list[tuple[int, str, str]] = []  # joined: a fraction of the memory of lists
     question_rows: list[tuple[str, str, int]] = []  # for suggestions, in store order
@@ -302,7 +306,9 @@ def write_index(
             qterms = [an.doc_terms(q) for q in e.questions]
             aterms = an.doc_terms(e.answer) if e.answer is not None else []
             for text in (*e.questions, e.answer or ""):
-                words.update(an.content(an.words_of(text)))
+                tokens = fold(text)
+                words.update(an.content(an.words_of_tokens(tokens)))
+                respelled.update(t for t in tokens if an.spell(t) != t)
             question_rows.extend((e.id, q, int(e.answer is not None)) for q in e.questions)
             if e.answer is not None:
                 answered += 1
@@ -327,6 +333,7 @@ def write_index(
     conn.executemany(
         "INSERT INTO terms VALUES (?, ?, ?)", sorted((t, n, qdf[t]) for t, n in df.items())
     )
+    conn.executemany("INSERT INTO respelled VALUES (?)", ((w,) for w in sorted(respelled)))
     for w in an.words:
         words[w] += 0
     conn.executemany(
@@ -465,6 +472,15 @@ class Index:
             "common", words, "SELECT word, rank FROM common WHERE word IN ({marks})"
         )
         return {w: int(r) for w, r in found.items()}
+
+    def store_spellings(self, words: Iterable[str]) -> set[str]:
+        """Those `words` that the store itself writes, though the lexicon
+        respells them ("colour" in a store that spells it so)."""
+        return set(
+            self._lookup(
+                "respelled", words, "SELECT word, 1 FROM respelled WHERE word IN ({marks})"
+            )
+        )
 
     def known_words(self, words: Iterable[str]) -> set[str]:
         """Those `words` the store's vocabulary (or the lexicon) has."""

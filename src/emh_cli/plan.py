@@ -202,12 +202,16 @@ def read_cased_abbreviations(r: _Reading, text: str) -> str:
 
 
 def expand(r: _Reading, tokens: list[str]) -> list[str]:
-    """Spelling variants read as American, abbreviations spelled out."""
+    """Spelling variants read as American, abbreviations spelled out. A variant
+    the store itself writes ("colour") is read alike but not announced as a
+    correction."""
     an = r.an
     out: list[str] = []
+    variants = [tok for tok in tokens if an.spell(tok) != tok]
+    own = r.index.store_spellings(variants) if variants else set()
     for tok in tokens:
         sp = an.spell(tok)
-        if sp != tok:
+        if sp != tok and tok not in own:
             r.corrections.append(Correction(tok, sp, "spelling"))
         exp = an.abbrev.get(sp)
         if exp is not None:

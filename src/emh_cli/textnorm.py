@@ -359,8 +359,12 @@ class Analyzer:
 
     def words_of(self, text: str) -> list[str]:
         """Folded, spelling-normalised words with abbreviations expanded."""
+        return self.words_of_tokens(fold(text))
+
+    def words_of_tokens(self, tokens: list[str]) -> list[str]:
+        """`words_of` for tokens already folded."""
         out: list[str] = []
-        for tok in fold(text):
+        for tok in tokens:
             tok = self.spell(tok)
             exp = self.abbrev.get(tok)
             if exp is not None:
