@@ -70,6 +70,7 @@ def test_mistyped_command_suggests_once(cli: Invoke, typo: str, meant: str) -> N
         (["cancer", "spleen"], 'emh ask "cancer spleen"'),
         (["why", "does", "it", "cost", "$5"], "emh ask 'why does it cost $5'"),
         (["is", "it", "cancer", "--json"], 'emh ask "is it cancer"'),
+        (["is it cancer"], 'emh ask "is it cancer"'),  # quoted, as the README writes questions
     ],
 )
 def test_a_question_without_ask_says_how_to_ask_it(cli: Invoke, args: list[str], hint: str) -> None:
@@ -878,3 +879,13 @@ def test_a_variant_the_store_writes_is_not_announced(
     assert out["corrected"] is corrected and out["searched_for"] == "color"
     r = cli("--data", str(store), "ask", "what colour is it")
     assert r.exit_code == 0 and ("Showing results for: color" in r.stdout) is corrected
+
+
+@pytest.mark.parametrize("query", ["how r u", "?"])
+def test_json_of_a_query_with_nothing_to_search(cli: Invoke, query: str) -> None:
+    r = cli("ask", query, "--json")
+    message = "nothing to search for: the query has no searchable words"
+    assert (r.exit_code, r.stderr) == (2, f"emh: {message}\n")
+    assert json.loads(r.stdout) == {"query": query, "results": [], "error": message}
+    r = cli("ask", query)
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"emh: {message}\n")

@@ -273,6 +273,8 @@ def test_session_commands(session: interactive.Session) -> None:
         ("sources", "004_df62d6605becf123.txt"),
         ("show 4", "[4] How is extramedullary hematopoiesis treated?"),
         ("show 04", "[4] How is extramedullary hematopoiesis treated?"),
+        ("list thalassemia", "24\tWhat causes extramedullary hematopoiesis in thalassemia?"),
+        ("list Thalassaemia", "24\tWhat causes extramedullary hematopoiesis in thalassemia?"),
     ],
 )
 def test_session_commands_without_a_colon(
@@ -286,7 +288,23 @@ def test_session_commands_without_a_colon(
 
 
 @pytest.mark.parametrize(
-    "line", ["show 99", "show me the treatment", "list the causes", "topics of emh", "show"]
+    ("line", "message"),
+    [
+        ("show 99", "emh: no entry with id '99' (ids run from 1 to 24)"),
+        ("show", "emh: usage: :show ID (ids are in :list)"),
+    ],
+)
+def test_session_show_without_a_colon_says_what_is_wrong(
+    session: interactive.Session, line: str, message: str
+) -> None:
+    assert session.bare_command(line) is not None
+    assert session.handle(line) is True
+    out, err = _texts(session)
+    assert out == "" and message in err
+
+
+@pytest.mark.parametrize(
+    "line", ["show me the treatment", "list the causes", "topics of emh", "list what it is"]
 )
 def test_session_questions_that_start_with_a_command_word(
     session: interactive.Session, line: str

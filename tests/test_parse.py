@@ -411,9 +411,26 @@ def test_a_section_heading_inside_an_answer_is_reported() -> None:
     assert doc.items[0].answer == "Nine to five.\n\nPRINTING AND COPYING"  # nothing lost
 
 
+def test_a_heading_without_blank_lines_is_reported_when_a_question_follows() -> None:
+    text = (
+        "Can I book a repair?\nYes, for 15 pounds.\nPAYMENTS\nCan I pay by card?\nYes.\n"
+        "## Repairs\nDo you fix brakes?\nYes.\nCALL FIRST\nIt saves a trip.\n"
+    )
+    doc = parse_document("faq.txt", text)
+    assert [(d.line, d.message) for d in doc.diagnostics if "heading" in d.message] == [
+        (3, "line looks like a section heading; kept as more of the answer to line 1 "
+         "(emh has no headings: delete the line to leave it out)"),
+        (6, "line looks like a section heading; kept as more of the answer to line 4 "
+         "(emh has no headings: delete the line to leave it out)"),
+    ]  # fmt: skip
+    # "CALL FIRST" is followed by more answer, not a question: answer text
+    assert doc.items[0].answer == "Yes, for 15 pounds.\nPAYMENTS"  # nothing lost
+
+
 @pytest.mark.parametrize(
     ("line", "heading"),
     [
+        ("PAYMENTS", True),
         ("PRINTING AND COPYING", True),
         ("## Printing", True),
         ("CT and MRI show it.", False),

@@ -472,3 +472,17 @@ def test_batch_says_which_lines_are_not_utf8() -> None:
         "the line is not valid UTF-8; its undecodable bytes were read as U+FFFD"
     )
     assert "warning" not in second and second["results"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.parametrize("args", [["ask", "emh"], ["list"], ["ask", "emh", "--json"]])
+def test_a_full_disk_is_a_write_error_not_a_bug(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(
+            [sys.executable, "-m", "emh_cli", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    assert r.returncode == 2
+    assert r.stderr == b"emh: cannot write the output: No space left on device\n"

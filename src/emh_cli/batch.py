@@ -9,7 +9,7 @@ from typing import IO
 
 from emh_cli.errors import EmhError
 from emh_cli.index import Index
-from emh_cli.output import answer_json
+from emh_cli.output import answer_json, error_json
 from emh_cli.rank import ask
 
 
@@ -18,11 +18,11 @@ def batch_line(
 ) -> dict[str, object]:
     query = line.rstrip("\r\n")
     if not query.strip():
-        return {"query": query, "results": [], "error": "empty query"}
+        return error_json(query, "empty query")
     try:
         return answer_json(ask(index, query, limit=limit, min_score=min_score), explain)
     except EmhError as e:
-        return {"query": query, "results": [], "error": str(e)}
+        return error_json(query, str(e))
 
 
 NOT_UTF8 = "not valid UTF-8; its undecodable bytes were read as U+FFFD"

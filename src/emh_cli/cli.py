@@ -131,6 +131,8 @@ class EmhGroup(TyperGroup):
             shown = [n for n, c in self.commands.items() if not c.hidden]
             near = get_close_matches(name, shown, n=1)
             words = list(itertools.takewhile(lambda a: not a.startswith("-"), args))
+            if len(name.split()) > 1:  # emh "how is it treated": a quoted question
+                words = [*name.split(), *words[1:]]
             if _reads_as_a_question(words, bool(near)):
                 hint = f"; to ask a question: emh ask {_shell_quoted(' '.join(words))}"
             else:
@@ -158,6 +160,11 @@ class EmhGroup(TyperGroup):
             raise SystemExit(ExitStatus.INTERRUPTED) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except OSError as e:  # writing the output failed: a full disk, a closed terminal
+            if debug_enabled():
+                raise
+            where = f"{e.filename}: " if e.filename else "cannot write the output: "
+            _fail(where + (e.strerror or str(e)), ExitStatus.ERROR)
         except Exception as e:
             if debug_enabled():
                 raise
@@ -426,12 +433,19 @@ def ask(
     text = " ".join(query or [])
     if not text.strip():
         raise UsageError('empty query: ask a question, e.g. emh ask "how is it treated"')
+    from emh_cli.errors import NothingToSearch
     from emh_cli.output import nearest_message
     from emh_cli.rank import ask as run_ask
 
     index = _index()
     out = _output(json_, index)
-    answer = run_ask(index, text, limit=limit, min_score=threshold, highlight=out.rich)
+    try:
+        answer = run_ask(index, text, limit=limit, min_score=threshold, highlight=out.rich)
+    except NothingToSearch as e:
+        from emh_cli.textnorm import clean_query
+
+        out.unsearchable(clean_query(text), str(e))  # a script piping --json into jq gets JSON
+        raise
     out.answer(answer, explain=explain, full=full)
     if not answer.results:
         import shlex  # only for a refusal: 0.5 ms at start-up otherwise

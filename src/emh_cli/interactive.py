@@ -30,7 +30,8 @@ PROMPT = "emh> "
 HISTORY_LENGTH = 1000
 QUIT = frozenset({":q", ":quit", ":exit", "q", "quit", "exit"})
 HELP_WORDS = frozenset({":help", ":h", ":?", "help", "?"})
-# Commands that also run without their ':' when typed alone ("show ID" too).
+# Commands that also run without their ':' when typed alone ("show ID" and
+# "list TOPIC" too: see Session.bare_command).
 BARE_COMMANDS = frozenset({"list", "topics", "sources"})
 
 COMMANDS = (
@@ -63,7 +64,7 @@ def help_text(width: int = 80) -> str:
     wrap.initial_indent = wrap.subsequent_indent = ""
     lines.extend(
         wrap.wrap(
-            "list, topics, sources and show ID also work without the ':'. "
+            "list [TOPIC], topics, sources and show ID also work without the ':'. "
             "Up/Down recall earlier lines; Tab completes commands, topics and ids; "
             "Ctrl-C cancels a line."
         )
@@ -162,15 +163,28 @@ class Session:
 
     def bare_command(self, text: str) -> str | None:
         """A command typed without its ':' ("help", "list", "show 4"), or None
-        for a question. Only forms no question takes: one command word, or
-        "show" and an id the store has."""
+        for a question. Only forms no question takes: one command word, "list"
+        and a topic the store has, or "show" and an id (a number, or an id the
+        store has)."""
+        from emh_cli import catalog
+        from emh_cli.errors import UsageError
+
         words = text.lower().split()
         if text.lower() in HELP_WORDS:
             return text
-        if len(words) == 1 and words[0] in BARE_COMMANDS:
+        if words in (["show"], *([w] for w in BARE_COMMANDS)):
             return ":" + words[0]
-        if len(words) == 2 and words[0] == "show" and self.index.lookup(words[1]) is not None:
+        if (
+            len(words) == 2
+            and words[0] == "show"
+            and (words[1].isdigit() or self.index.lookup(words[1]) is not None)
+        ):
             return ":show " + words[1]
+        if len(words) >= 2 and words[0] == "list":
+            topic = " ".join(words[1:])
+            with contextlib.suppress(UsageError):
+                catalog.resolve_topic(topic, self.index.entries(), self.index.analyzer)
+                return ":list " + topic
         return None
 
     def ask(self, text: str) -> None:

@@ -25,6 +25,7 @@ from emh_cli.present import (
     listed_as,
     not_covered_note,
     quoted,
+    reading_label,
     sanitize,
     short_names,
     shown_in_full,
@@ -330,6 +331,12 @@ class Output:
         self.write(text)
 
     # commands
+    def unsearchable(self, query: str, error: str) -> None:
+        """A query with nothing to search: in JSON mode, the object `--batch`
+        writes for such a line (the message itself goes to stderr)."""
+        if self.json:
+            self.emit_json(error_json(query, error))
+
     def answer(
         self,
         answer: Answer,
@@ -434,11 +441,17 @@ class Output:
             self.message(f"emh: {note}")
 
 
+def error_json(query: str, error: str) -> dict[str, object]:
+    """The JSON of a query that could not be searched: no results, and why."""
+    return {"query": query, "results": [], "error": error}
+
+
 def plain_answer(answer: Answer, *, explain: bool = False, full: bool = False) -> str:
     lines: list[str] = []
     plan = answer.plan
-    if plan is not None and plan.corrected:
-        lines.append(f"Showing results for: {sanitize(plan.searched_for)}")
+    label = reading_label(answer)
+    if label is not None and plan is not None:
+        lines.append(label + sanitize(plan.searched_for))
         lines.append("")
     for i, r in enumerate(answer.results, start=1):
         e = r.entry

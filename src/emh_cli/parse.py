@@ -142,9 +142,22 @@ def parse_document(name: str, text: str) -> ParsedDocument:
                 )
             )
 
+    def heading(number: int) -> Diagnostic:
+        return Diagnostic(
+            name,
+            number,
+            f"line looks like a section heading; kept as more of the answer to "
+            f"line {q_line} (emh has no headings: delete the line to leave it out)",
+        )
+
+    # a line in capitals right under answer text is a heading if a question follows
+    capitals_before_question: int | None = None
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
         if is_question(stripped):
+            if capitals_before_question is not None:
+                diags.append(heading(capitals_before_question))
+                capitals_before_question = None
             close()
             q_text, q_line, body, body_start = stripped, number, [], None
         elif not stripped:
@@ -160,15 +173,12 @@ def parse_document(name: str, text: str) -> ParsedDocument:
         else:
             if body_start is None:
                 body_start = number
-            if body and body[-1] == "" and looks_like_heading(stripped):
-                diags.append(
-                    Diagnostic(
-                        name,
-                        number,
-                        f"line looks like a section heading; kept as more of the answer to "
-                        f"line {q_line} (emh has no headings: delete the line to leave it out)",
-                    )
-                )
+            capitals_before_question = None
+            if body and looks_like_heading(stripped):
+                if body[-1] == "" or _MARKDOWN_HEADING.match(stripped):
+                    diags.append(heading(number))
+                else:
+                    capitals_before_question = number
             body.append(stripped)
             body_last = number
             if slip := _layout_slip(
@@ -202,13 +212,14 @@ _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+\w")
 
 def looks_like_heading(line: str) -> bool:
     """A paragraph that reads as a section heading, not answer text: a Markdown
-    heading ("## Printing") or a short line in capitals ("PRINTING AND COPYING")."""
+    heading ("## Printing") or a short line in capitals ("PRINTING AND COPYING",
+    "PAYMENTS"; not "MRI")."""
     if _MARKDOWN_HEADING.match(line):
         return True
     words = line.split()
     letters = [c for c in line if c.isalpha()]
     return (
-        2 <= len(words) <= 8
+        1 <= len(words) <= 8
         and len(letters) >= 4
         and all(c.isupper() for c in letters)
         and not line.endswith((".", "!", ",", ";"))

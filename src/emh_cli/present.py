@@ -102,6 +102,15 @@ def shown_in_full(answer: Answer, i: int, full: bool) -> bool:
     return full or i == 0 or answer.results[i].score >= answer.results[0].score - TIE
 
 
+def reading_label(answer: Answer) -> str | None:
+    """How a corrected query is announced above the results: "Showing results
+    for: " when there are results, "Searched for: " when nothing was
+    confident (None: the query was read as typed)."""
+    if answer.plan is None or not answer.plan.corrected:
+        return None
+    return "Showing results for: " if answer.results else "Searched for: "
+
+
 def not_covered_note(answer: Answer) -> str | None:
     """ "Nothing here is specific to: children" when results leave query words uncovered."""
     if not answer.results or not answer.not_covered:

@@ -20,6 +20,7 @@ from emh_cli.present import (
     flag_note,
     listed_as,
     not_covered_note,
+    reading_label,
     sanitize,
     short_citation,
     shown_in_full,
@@ -110,10 +111,10 @@ def rich_answer(
     short: dict[str, str] | None = None,
 ) -> None:
     plan = answer.plan
-    if plan is not None and plan.corrected:
+    label = reading_label(answer)
+    if label is not None and plan is not None:
         console.print(
-            Text("Showing results for: ", style="italic")
-            + Text(sanitize(plan.searched_for), style="bold italic")
+            Text(label, style="italic") + Text(sanitize(plan.searched_for), style="bold italic")
         )
     for i, r in enumerate(answer.results, start=1):
         if shown_in_full(answer, i - 1, full):
