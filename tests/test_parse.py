@@ -396,18 +396,24 @@ def test_the_real_sources_have_no_slips() -> None:
         ]
 
 
+def _heading_warnings(doc: ParsedDocument) -> list[tuple[int | None, str]]:
+    return [(d.line, d.message) for d in doc.diagnostics if "heading" in d.message]
+
+
+def _heading_warning(question_line: int) -> str:
+    return (
+        f"line looks like a section heading; kept as more of the answer to line {question_line} "
+        "(emh has no headings: delete the line to leave it out)"
+    )
+
+
 def test_a_section_heading_inside_an_answer_is_reported() -> None:
     text = (
         "What are the hours?\n\nNine to five.\n\nPRINTING AND COPYING\n\n"
         "Can I print?\n\nYes.\n\n## Rooms\n\nCan I book a room?\n\nYes.\n"
     )
     doc = parse_document("faq.txt", text)
-    assert [(d.line, d.message) for d in doc.diagnostics if "heading" in d.message] == [
-        (5, "line looks like a section heading; kept as more of the answer to line 1 "
-         "(emh has no headings: delete the line to leave it out)"),
-        (11, "line looks like a section heading; kept as more of the answer to line 7 "
-         "(emh has no headings: delete the line to leave it out)"),
-    ]  # fmt: skip
+    assert _heading_warnings(doc) == [(5, _heading_warning(1)), (11, _heading_warning(7))]
     assert doc.items[0].answer == "Nine to five.\n\nPRINTING AND COPYING"  # nothing lost
 
 
@@ -417,12 +423,7 @@ def test_a_heading_without_blank_lines_is_reported_when_a_question_follows() -> 
         "## Repairs\nDo you fix brakes?\nYes.\nCALL FIRST\nIt saves a trip.\n"
     )
     doc = parse_document("faq.txt", text)
-    assert [(d.line, d.message) for d in doc.diagnostics if "heading" in d.message] == [
-        (3, "line looks like a section heading; kept as more of the answer to line 1 "
-         "(emh has no headings: delete the line to leave it out)"),
-        (6, "line looks like a section heading; kept as more of the answer to line 4 "
-         "(emh has no headings: delete the line to leave it out)"),
-    ]  # fmt: skip
+    assert _heading_warnings(doc) == [(3, _heading_warning(1)), (6, _heading_warning(4))]
     # "CALL FIRST" is followed by more answer, not a question: answer text
     assert doc.items[0].answer == "Yes, for 15 pounds.\nPAYMENTS"  # nothing lost
 

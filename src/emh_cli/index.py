@@ -295,7 +295,7 @@ def write_index(
     df: Counter[str] = Counter()
     qdf: Counter[str] = Counter()
     words: Counter[str] = Counter()
-    respelled: set[str] = set()  # the store's own spellings that the lexicon respells
+    raw_words: set[str] = set()  # as the store writes them, before respelling
     answered = 0
     fts_rows: list[tuple[int, str, str]] = []  # joined: a fraction of the memory of lists
     question_rows: list[tuple[str, str, int]] = []  # for suggestions, in store order
@@ -308,7 +308,7 @@ def write_index(
             for text in (*e.questions, e.answer or ""):
                 tokens = fold(text)
                 words.update(an.content(an.words_of_tokens(tokens)))
-                respelled.update(t for t in tokens if an.spell(t) != t)
+                raw_words.update(tokens)
             question_rows.extend((e.id, q, int(e.answer is not None)) for q in e.questions)
             if e.answer is not None:
                 answered += 1
@@ -333,7 +333,9 @@ def write_index(
     conn.executemany(
         "INSERT INTO terms VALUES (?, ?, ?)", sorted((t, n, qdf[t]) for t, n in df.items())
     )
-    conn.executemany("INSERT INTO respelled VALUES (?)", ((w,) for w in sorted(respelled)))
+    # the store's own spellings that the lexicon respells ("colour")
+    respelled = sorted(w for w in raw_words if an.spell(w) != w)
+    conn.executemany("INSERT INTO respelled VALUES (?)", ((w,) for w in respelled))
     for w in an.words:
         words[w] += 0
     conn.executemany(

@@ -169,22 +169,19 @@ class Session:
         from emh_cli import catalog
         from emh_cli.errors import UsageError
 
-        words = text.lower().split()
-        if text.lower() in HELP_WORDS:
-            return text
-        if words in (["show"], *([w] for w in BARE_COMMANDS)):
-            return ":" + words[0]
-        if (
-            len(words) == 2
-            and words[0] == "show"
-            and (words[1].isdigit() or self.index.lookup(words[1]) is not None)
-        ):
-            return ":show " + words[1]
-        if len(words) >= 2 and words[0] == "list":
-            topic = " ".join(words[1:])
+        first, *rest = text.lower().split()
+        arg = " ".join(rest)
+        if not rest:
+            if first in HELP_WORDS:
+                return first
+            return ":" + first if first in BARE_COMMANDS or first == "show" else None
+        if first == "show" and len(rest) == 1:
+            known = arg.isdigit() or self.index.lookup(arg) is not None
+            return ":show " + arg if known else None
+        if first == "list":
             with contextlib.suppress(UsageError):
-                catalog.resolve_topic(topic, self.index.entries(), self.index.analyzer)
-                return ":list " + topic
+                catalog.resolve_topic(arg, self.index.entries(), self.index.analyzer)
+                return ":list " + arg
         return None
 
     def ask(self, text: str) -> None:

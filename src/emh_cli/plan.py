@@ -207,10 +207,10 @@ def expand(r: _Reading, tokens: list[str]) -> list[str]:
     correction."""
     an = r.an
     out: list[str] = []
-    variants = [tok for tok in tokens if an.spell(tok) != tok]
+    spelled = [an.spell(tok) for tok in tokens]
+    variants = [tok for tok, sp in zip(tokens, spelled, strict=True) if sp != tok]
     own = r.index.store_spellings(variants) if variants else set()
-    for tok in tokens:
-        sp = an.spell(tok)
+    for tok, sp in zip(tokens, spelled, strict=True):
         if sp != tok and tok not in own:
             r.corrections.append(Correction(tok, sp, "spelling"))
         exp = an.abbrev.get(sp)
