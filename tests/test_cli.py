@@ -147,6 +147,13 @@ def test_json_help_describes_the_json(cli: Invoke, command: str) -> None:
     assert "--json Write " in out and "JSON" in out
 
 
+@pytest.mark.parametrize("query", ["how is it treated in children", "zzqx"])
+def test_ask_help_names_every_json_field(cli: Invoke, query: str) -> None:
+    help_text = " ".join(cli("ask", "--help").stdout.split())
+    fields = json.loads(cli("ask", query, "--json").stdout)
+    assert [name for name in fields if name not in help_text] == []
+
+
 # -- ask ---------------------------------------------------------------------------
 
 

@@ -319,7 +319,8 @@ AskJson = Annotated[
     typer.Option(
         "--json",
         help="Write JSON to stdout: an object with query, results (best first: entry "
-        f"fields {ENTRY_FIELDS}, and score 0-100), threshold, searched_for, corrected; "
+        f"fields {ENTRY_FIELDS}, and score 0-100), threshold, searched_for, corrected, "
+        "not_covered (query words no shown answer holds); "
         "and nearest (id, question, score) when nothing is confident. "
         "With --batch, one such object per line.",
     ),
