@@ -241,6 +241,18 @@ def test_ask_no_confident_answer(cli: Invoke) -> None:
     assert isinstance(out["nearest"], list)
 
 
+@pytest.mark.parametrize("query", ["zzqx", "asdfgh", "qwerty uiop"])
+def test_a_query_like_no_question_gets_no_closest_questions(cli: Invoke, query: str) -> None:
+    r = cli("ask", query)
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == (
+        f"emh: no confident answer for '{query}'\n"
+        "No question in the store is near it. What the store covers: emh topics\n"
+    )
+    out = json.loads(cli("ask", query, "--json").stdout)
+    assert (out["results"], out["nearest"]) == ([], [])
+
+
 def test_ask_min_score(cli: Invoke) -> None:
     out = ok_json(cli("ask", "how is it treated", "--json", "--min-score", "0"))
     assert isinstance(out, dict) and out["threshold"] == 0
@@ -526,10 +538,13 @@ def test_the_refusals_hint_names_the_store_it_was_asked_of(
     cli: Invoke, make_store: StoreMaker
 ) -> None:
     a = make_store("What is store A?\nThe first store.\n", doc_name="a.txt")
-    r = cli("--data", str(a), "ask", "zebra crossing")
+    r = cli("--data", str(a), "ask", "zebra crossing first")
     assert r.exit_code == 1
     assert r.stderr.splitlines()[-1] == f"Read one with: emh --data {a} show 1"
-    r = cli("ask", "zebra crossing")
+    r = cli("--data", str(a), "ask", "zebra crossing")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[-1].endswith(f"What the store covers: emh --data {a} topics")
+    r = cli("ask", "zebra crossing the marrow")
     assert r.stderr.splitlines()[-1].startswith("Read one with: emh show ")
 
 

@@ -152,7 +152,7 @@ def test_prompt_commands_ctrl_c_and_ctrl_d(tmp_path: Path) -> None:
 def test_prompt_closest_questions(tmp_path: Path) -> None:
     child = spawn(tmp_path)
     child.expect_exact(PROMPT)
-    child.sendline("xyzzy plugh")
+    child.sendline("how is tuberculosis treated")
     child.expect("no confident answer")
     child.expect("Closest questions in the store:")
     child.expect(r"\[\d+(, \d+)*\] ")
@@ -335,12 +335,21 @@ def test_session_errors_are_one_line(session: interactive.Session, line: str, me
 
 
 def test_session_closest_questions(session: interactive.Session) -> None:
-    session.handle("xyzzy plugh")
+    session.handle("how is tuberculosis treated")
     _, err = _texts(session)
     assert "Closest questions in the store:" in err
     assert re.search(r"^  \[\d+(, \d+)*\] ", err, re.M)
     assert re.search(r"^Read one with: :show \d+$", err, re.M)
     assert "threshold" not in err
+
+
+def test_session_says_when_no_question_is_near(session: interactive.Session) -> None:
+    session.handle("xyzzy plugh")
+    _, err = _texts(session)
+    assert err == (
+        "emh: no confident answer for 'xyzzy plugh'\n"
+        "No question in the store is near it. What the store covers: :topics\n"
+    )
 
 
 def test_session_internal_error_keeps_going(

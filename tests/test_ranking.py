@@ -451,6 +451,7 @@ def test_suggestions_when_no_term_matches(
     near = rank.fuzzy_nearest(index, "Hwo si extramedulary hematopoiesiss treatd?", 3)
     assert near and near[0].entry.questions[0] == "How is extramedullary hematopoiesis treated?"
     assert len({r.entry.id for r in near}) == len(near) <= 3
+    assert rank.fuzzy_nearest(index, "zzqx asdfgh", 3) == []  # no word is spelled like one
 
 
 def test_highlight_words_come_from_the_answer(index: Index) -> None:

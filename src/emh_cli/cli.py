@@ -451,8 +451,10 @@ def ask(
     if not answer.results:
         import shlex  # only for a refusal: 0.5 ms at start-up otherwise
 
-        show = "emh show" if State.data is None else f"emh --data {shlex.quote(State.data)} show"
-        for line in nearest_message(answer, explain=explain, show=show):
+        emh = "emh" if State.data is None else f"emh --data {shlex.quote(State.data)}"
+        for line in nearest_message(
+            answer, explain=explain, show=f"{emh} show", topics=f"{emh} topics"
+        ):
             out.message(line)
         raise typer.Exit(ExitStatus.NO_ANSWER)
 

@@ -194,7 +194,7 @@ class Session:
         )
         self.out.answer(answer)
         if not answer.results:
-            for line in nearest_message(answer, show=":show"):
+            for line in nearest_message(answer, show=":show", topics=":topics"):
                 self.out.message(line)
 
     def command(self, text: str) -> None:

@@ -501,9 +501,12 @@ def plain_explain(answer: Answer) -> list[str]:
     return out
 
 
-def nearest_message(answer: Answer, *, explain: bool = False, show: str = "emh show") -> list[str]:
+def nearest_message(
+    answer: Answer, *, explain: bool = False, show: str = "emh show", topics: str = "emh topics"
+) -> list[str]:
     """The refusal: no confident answer, the closest questions (each wording
-    once, with all its ids) and how to read one. Scores only with --explain."""
+    once, with all its ids) and how to read one, or, if no question is near,
+    how to see what the store covers. Scores only with --explain."""
     query = answer.query.strip()
     head = f"emh: no confident answer for {quoted(query if len(query) <= 80 else query[:79] + '…')}"
     if explain and answer.nearest:
@@ -517,6 +520,8 @@ def nearest_message(answer: Answer, *, explain: bool = False, show: str = "emh s
         lines.append("Closest questions in the store:")
         lines.extend(f"  [{', '.join(i)}] {q}" for q, i in ids.items())
         lines.append(f"Read one with: {show} {sanitize(answer.nearest[0].entry.id)}")
+    else:
+        lines.append(f"No question in the store is near it. What the store covers: {topics}")
     return lines
 
 

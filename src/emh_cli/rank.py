@@ -60,6 +60,10 @@ DEFAULT_MIN_SCORE = 50.0
 # PREFILTER_KEEP by plain edit distance are ranked by WRatio, not all of them.
 PREFILTER_ABOVE = 2000
 PREFILTER_KEEP = 200
+# A question is near such a query only if one of their words is spelled like
+# the other (rapidfuzz ratio, 0-100): "hematopoesiss" is near "hematopoiesis",
+# but nothing in a store is near "zzqx" or "asdfgh".
+FUZZY_WORD_RATIO = 70.0
 
 
 class Features(NamedTuple):
@@ -494,11 +498,12 @@ def fuzzy_nearest(index: Index, query: str, k: int) -> list[Result]:
     best = process.extract(
         text, [q for _, q in qs], scorer=fuzz.WRatio, processor=utils.default_process, limit=k * 3
     )
+    words = _fuzzy_words(text)
     out: list[Result] = []
     seen: set[str] = set()
     for _, _sim, i in best:
         eid = qs[i][0]
-        if eid in seen:
+        if eid in seen or not _resembles(words, _fuzzy_words(utils.default_process(qs[i][1]))):
             continue
         seen.add(eid)
         entry = index.entry(eid)
@@ -507,3 +512,13 @@ def fuzzy_nearest(index: Index, query: str, k: int) -> list[Result]:
         if len(out) == k:
             break
     return out
+
+
+def _fuzzy_words(text: str) -> set[str]:
+    return {w for w in text.split() if len(w) >= 3}
+
+
+def _resembles(query_words: set[str], question_words: set[str]) -> bool:
+    from rapidfuzz import fuzz
+
+    return any(fuzz.ratio(q, w) >= FUZZY_WORD_RATIO for q in query_words for w in question_words)
