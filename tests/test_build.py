@@ -178,6 +178,9 @@ def test_off_topic_only_where_most_entries_name_the_subject(
     res = build(read_sources([tmp_path / "faq.txt"]), vocab)
     off = [e for e in res.entries if "off_topic" in e.flags]
     assert len(off) == (12 - on_subject if flagged else 0)
+    learned = build(read_sources([tmp_path / "faq.txt"]))  # the subject is a guess
+    assert "library" in learned.vocabulary["words"]["subject"]
+    assert [e.id for e in learned.entries if "off_topic" in e.flags] == []
 
 
 def test_unanswered_duplicates_are_not_merged(vocab: dict[str, Any]) -> None:

@@ -154,12 +154,13 @@ def build(
                 raise SourceError(f"{where}: document {what}")
             parsed.append((doc, hashlib.sha256(data).hexdigest()))
         answered = [qa for doc, _ in parsed for qa in doc.items if qa.answer is not None]
+        subject_given = "subject" in (vocabulary or {}).get("words", {})
         vocab = complete_vocabulary(
             [[qa.question] for qa in answered],
             [str(qa.answer) for qa in answered],
             vocabulary or {},
         )
-        return _merge(parsed, Analyzer(load_lexicon(vocab)), vocab)
+        return _merge(parsed, Analyzer(load_lexicon(vocab)), vocab, subject_given)
     finally:
         if collecting:
             gc.enable()
@@ -174,12 +175,15 @@ class _Draft:
 
 
 def _merge(
-    parsed: list[tuple[ParsedDocument, str]], analyzer: Analyzer, vocabulary: dict[str, Any]
+    parsed: list[tuple[ParsedDocument, str]],
+    analyzer: Analyzer,
+    vocabulary: dict[str, Any],
+    subject_given: bool,
 ) -> BuildResult:
     diags: list[Diagnostic] = []
     drafts = _merge_answers(parsed, diags)
     diags.extend(_same_question_different_answer(drafts))
-    entries = _entries(drafts, analyzer)
+    entries = _entries(drafts, analyzer, flag_off_topic=subject_given)
     documents = tuple(Document(doc.name, doc.lines, len(doc.items), sha) for doc, sha in parsed)
     order = {doc.name: i for i, (doc, _) in enumerate(parsed)}
     diags.sort(key=lambda d: (order.get(d.document, -1), d.line or 0))
@@ -248,9 +252,14 @@ def _same_question_different_answer(drafts: list[_Draft]) -> list[Diagnostic]:
 OFF_TOPIC_SHARE = 0.75
 
 
-def _entries(drafts: list[_Draft], analyzer: Analyzer) -> tuple[Entry, ...]:
-    """Entries numbered from 1, with topics and flags."""
-    subject = set(analyzer.subject)
+def _entries(
+    drafts: list[_Draft], analyzer: Analyzer, *, flag_off_topic: bool
+) -> tuple[Entry, ...]:
+    """Entries numbered from 1, with topics and flags. Off-topic is flagged only
+    if `flag_off_topic`: when the store's lexicon gives its subject. A subject
+    learned from the documents is a guess (a COVID-19 FAQ's "What is a
+    coronavirus?" never says "covid 19"), and a user's FAQ is about itself."""
+    subject = set(analyzer.subject) if flag_off_topic else set()
     compiled = _compile_topics(analyzer)
     about_subject: list[bool] = []
     topics: list[list[str]] = []
