@@ -335,13 +335,16 @@ def test_written_store_gets_normal_permissions(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "is_store"),
     [
-        (b'{\n  "schema_version": 1,\n  "entries": []\n}\n', True),
-        (b'  {"schema_version":"x"}', True),
-        (b'{"entries": [], "schema_version": 1}', True),  # any key order
-        (b'{"entries": [], "version": 1}', False),
-        (b'{"a": {"schema_version": 1}}', False),  # only at the top level
-        (b'[{"schema_version": 1}]', False),
-        (b'{"schema_version": 1', True),  # a damaged store may be rebuilt
+        (b'{\n  "schema_version": 1,\n  "documents": [],\n  "entries": []\n}\n', True),
+        (b'  {"schema_version":"x", "documents": 0, "entries": 0}', True),
+        (b'{"entries": [], "documents": [], "schema_version": 1}', True),  # any key order
+        (b'{"entries": [], "documents": [], "version": 1}', False),
+        (b'{"schema_version": 1, "my": "config of another tool"}', False),
+        (b'{"schema_version": 1, "entries": []}', False),
+        (b'{"a": {"schema_version": 1, "documents": [], "entries": []}}', False),  # top level
+        (b'[{"schema_version": 1, "documents": [], "entries": []}]', False),
+        (b'{\n  "schema_version": 2,\n  "documents": [\n    {"na', True),  # damaged: rebuilt
+        (b'{"schema_version": 1', False),  # nothing says emh wrote it
         (b"", False),
         (b"What is it?\nThis.\n", False),
         (b"\xef\xbb\xbf" + b'{"entries": [], "schema_version": 1}', False),

@@ -710,7 +710,7 @@ def test_build_replaces_an_existing_store_without_force(cli: Invoke, tmp_path: P
     assert r.exit_code == 0, r.stderr
     assert json.loads(out.read_bytes())["entries"][0]["question"] == "Is it free?"
     # a store written by hand (any key order, another version) is a store too
-    out.write_text('{"entries": [], "schema_version": 99}', encoding="utf-8")
+    out.write_text('{"entries": [], "documents": [], "schema_version": 99}', encoding="utf-8")
     assert cli("build", str(src), "-o", str(out)).exit_code == 0
     assert json.loads(out.read_bytes())["schema_version"] == 1
 

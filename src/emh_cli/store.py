@@ -45,14 +45,17 @@ def store_origin(option: str | None) -> str | None:
     return None
 
 
-_STORE_HEAD = re.compile(rb'\A\s*\{\s*"schema_version"\s*:')
+# How every store `emh build` writes begins (a damaged one too, if these bytes survived).
+_STORE_HEAD = re.compile(rb'\A\s*\{\s*"schema_version"\s*:\s*[^,{}\[\]"]*,\s*"documents"\s*:\s*\[')
+_STORE_KEYS = ("schema_version", "documents", "entries")
 
 
 def looks_like_store(path: Path) -> bool:
-    """Whether `path` holds an emh store: a JSON object with a top-level
-    "schema_version" key (any version, valid or not otherwise: it is what
-    `emh build` may replace without --force). Files that `emh build` wrote
-    start with that key and are recognised from their first bytes."""
+    """Whether `path` holds an emh store: a JSON object with the top-level keys
+    "schema_version", "documents" and "entries" (any version, valid or not
+    otherwise: it is what `emh build` may replace without --force; another
+    tool's JSON with a "schema_version" is not). Files that `emh build` wrote
+    begin with the first two keys and are recognised from their first bytes."""
     try:
         with path.open("rb") as f:
             head = f.read(4096)
@@ -67,7 +70,7 @@ def looks_like_store(path: Path) -> bool:
         obj = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return False
-    return isinstance(obj, dict) and "schema_version" in obj
+    return isinstance(obj, dict) and all(k in obj for k in _STORE_KEYS)
 
 
 def read_store_bytes(path: Path) -> bytes:
