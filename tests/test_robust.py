@@ -146,7 +146,7 @@ def test_limit_larger_than_the_store(cli: Invoke) -> None:
 
 
 # An existing store (`emh build` refuses to replace anything else without --force).
-OLD = b'{"schema_version": 1, "precious": "old store"}\n'
+OLD = b'{"schema_version": 1, "documents": [], "entries": [], "precious": "old store"}\n'
 
 
 def failing_build(tmp_path: Path, name: str) -> tuple[list[str], str]:
