@@ -72,25 +72,60 @@ class SourceQA:
     answer: str | None  # the answer lines joined with "\n", blank lines dropped
 
 
+_DRESS = re.compile(r"(?:#{1,6}\s+|[-*+]\s+|\d{1,3}[.)]\s+)?(.*)")
+_QLABEL = re.compile(r"(?:Q|Question|QUESTION)\s*:\s*|Q\.\s+")
+_ALABEL = re.compile(r"(?:A|Answer|ANSWER)\s*:\s*|A\.\s+")
+_HEADING = re.compile(r"#{1,6}\s+\w")
+
+
+def _oracle_unwrap(s: str) -> str:
+    for mark in ("**", "__", "*", "_"):
+        n = len(mark)
+        inner = s[n:-n]
+        wrapped = len(s) > 2 * n and s[:n] == s[-n:] == mark and mark not in inner
+        if wrapped and not inner[0].isspace():
+            return inner.strip()
+    return s
+
+
+def _oracle_question(s: str) -> tuple[str, bool] | None:
+    s = _oracle_unwrap(_DRESS.fullmatch(s).group(1))  # type: ignore[union-attr]
+    label = _QLABEL.match(s)
+    if label:
+        s = _oracle_unwrap(s[label.end() :])
+    s = s.strip()
+    return (s, bool(label)) if s.endswith(("?", "\uff1f", "\u061f")) else None
+
+
 def oracle_parse(document: str, text: str) -> list[SourceQA]:
     """A deliberately simple second reading of a source (not emh's parser):
-    a question is a line ending in '?' (or '？', '؟'), its answer the non-blank lines up to
-    the next question."""
+    a question is a line ending in '?' (or '？', '؟'), once a Markdown heading
+    or list marker, a "Q:" label and emphasis around it are set aside; its
+    answer the non-blank lines up to the next question, less an "A:" label
+    after a "Q:" one and less a Markdown heading that ends it (a section title)."""
     lines = text.replace("\r\n", "\n").split("\n")
     out: list[SourceQA] = []
     current: tuple[int, str] | None = None
+    labelled = False
     body: list[str] = []
 
     def close() -> None:
         if current is not None:
+            if len(body) > 1 and _HEADING.match(body[-1]):
+                body.pop()
             out.append(SourceQA(document, current[0], current[1], "\n".join(body) or None))
 
     for number, raw in enumerate(lines, start=1):
         s = raw.strip()
-        if s.endswith(("?", "\uff1f", "\u061f")):
+        q = _oracle_question(s)
+        if q is not None:
             close()
-            current, body = (number, s), []
+            current, body, labelled = (number, q[0]), [], q[1]
         elif s and current is not None:
+            if labelled and not body and (a := _ALABEL.match(s)):
+                s = s[a.end() :]
+                if not s:
+                    continue
             body.append(s)
     close()
     return out

@@ -407,14 +407,22 @@ def _heading_warning(question_line: int) -> str:
     )
 
 
+def _section_warning(question_line: int) -> str:
+    return (
+        "line is a section heading before the next question; left out of the answer "
+        f"to line {question_line}"
+    )
+
+
 def test_a_section_heading_inside_an_answer_is_reported() -> None:
     text = (
         "What are the hours?\n\nNine to five.\n\nPRINTING AND COPYING\n\n"
         "Can I print?\n\nYes.\n\n## Rooms\n\nCan I book a room?\n\nYes.\n"
     )
     doc = parse_document("faq.txt", text)
-    assert _heading_warnings(doc) == [(5, _heading_warning(1)), (11, _heading_warning(7))]
-    assert doc.items[0].answer == "Nine to five.\n\nPRINTING AND COPYING"  # nothing lost
+    assert _heading_warnings(doc) == [(5, _heading_warning(1)), (11, _section_warning(7))]
+    assert doc.items[0].answer == "Nine to five.\n\nPRINTING AND COPYING"  # capitals: kept
+    assert doc.items[1].answer == "Yes."  # a Markdown heading titles the next question
 
 
 def test_a_heading_without_blank_lines_is_reported_when_a_question_follows() -> None:
@@ -423,9 +431,81 @@ def test_a_heading_without_blank_lines_is_reported_when_a_question_follows() -> 
         "## Repairs\nDo you fix brakes?\nYes.\nCALL FIRST\nIt saves a trip.\n"
     )
     doc = parse_document("faq.txt", text)
-    assert _heading_warnings(doc) == [(3, _heading_warning(1)), (6, _heading_warning(4))]
+    assert _heading_warnings(doc) == [(3, _heading_warning(1)), (6, _section_warning(4))]
     # "CALL FIRST" is followed by more answer, not a question: answer text
     assert doc.items[0].answer == "Yes, for 15 pounds.\nPAYMENTS"  # nothing lost
+    assert doc.items[1].answer == "Yes."
+
+
+MARKDOWN_FAQ = """# Quill FAQ
+
+## Getting started
+
+### How do I install Quill?
+
+Download it.
+
+## Billing
+
+**Can I get a refund?**
+
+Yes, within 30 days.
+
+- What is the warranty?
+- *Is there a student price?*
+
+1. Who makes Quill?
+Quill Ltd.
+
+Q: How do I reset my password?
+A: Use the reset link.
+
+Q. **Can I pay by card?**
+A:
+Yes.
+
+### Where can I get help?
+
+#### By email
+
+Write to us.
+
+#### By phone
+
+Call us.
+"""
+
+
+def test_markdown_dress_is_not_part_of_a_question() -> None:
+    doc = parse_document("faq.md", MARKDOWN_FAQ)
+    assert [(qa.line, qa.question, qa.answer) for qa in doc.items] == [
+        (5, "How do I install Quill?", "Download it."),
+        (11, "Can I get a refund?", "Yes, within 30 days."),
+        (15, "What is the warranty?", None),
+        (16, "Is there a student price?", None),
+        (18, "Who makes Quill?", "Quill Ltd."),
+        (21, "How do I reset my password?", "Use the reset link."),
+        (24, "Can I pay by card?", "Yes."),
+        (28, "Where can I get help?", "#### By email\n\nWrite to us.\n\n#### By phone\n\nCall us."),
+    ]
+    assert doc.items[6].answer_line == 26  # "A:" alone on its line is no answer text
+    assert _heading_warnings(doc) == [(9, _section_warning(5)), (34, _heading_warning(28))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "A: Depending on etiology, the prefix stays.",  # no "Q:" above it: answer text
+        "**Bold** then a question?",
+        "-5 degrees or colder?",
+        "3.5 million?",
+        "#hashtag?",
+    ],
+)
+def test_what_is_not_markdown_dress_stays(line: str) -> None:
+    doc = parse_document("faq.md", f"What is it?\n{line}\n")
+    texts = [qa.question for qa in doc.items] + [qa.answer or "" for qa in doc.items]
+    assert line in texts
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,9 @@ def test_any_argument_list_exits_0_1_or_2(
 LINE = st.one_of(
     st.sampled_from(
         ["What is it?", "Why?", "?", "  Is it so?  ", "An answer.", "Cut …", "Cut...", "", " ",
-         "A: prefixed", "[19] mark", "\ufeffBOM?", "tab\tline?", "cr\rinside?", "?\r"]
+         "A: prefixed", "[19] mark", "\ufeffBOM?", "tab\tline?", "cr\rinside?", "?\r",
+         "## Section", "### Is it a heading?", "- Is it listed?", "**Is it bold?**", "Q: Is it?",
+         "1. Is it first?", "A:", "* *"]
     ),
     st.text(max_size=40).map(lambda s: s.replace("\n", " ")),
     st.text(max_size=30).map(lambda s: s.replace("\n", " ") + "?"),

@@ -5,7 +5,10 @@ of other scripts); its answer is the following non-question
 line(s), with or without blank lines between. Both layouts of the bundled
 sources (blank line after every line, or none) follow from that rule.
 Nothing is reworded: answer lines are kept as written (only surrounding white
-space and CR/LF line ends are normalised).
+space and CR/LF line ends are normalised). Markdown and FAQ dress around a
+question (a heading or list marker, emphasis, a "Q:" label) is not part of its
+text, nor an "A:" label under a "Q:" one, nor a Markdown heading that titles
+the next question's section (`read_question`).
 
 Two slips of layout change what a document means, so they are reported:
 a question and its answer written on one line (the line does not end in "?",
@@ -80,7 +83,49 @@ def split_lines(text: str) -> list[str]:
 
 
 def is_question(line: str) -> bool:
-    return line.rstrip().endswith(QUESTION_MARKS)
+    """Whether a line is a question: it ends in '?', or it is one in Markdown
+    dress ("## How do I install it?", "- Is it free?", "**Can I get a refund?**")."""
+    return read_question(line.strip()) is not None
+
+
+# Markdown and FAQ dress around a question line: a heading or list marker, a
+# "Q:" label, and emphasis around the whole text. They are not words of the
+# question, so they are left out of its text (the citation is still its line).
+_LINE_MARKER = re.compile(r"(?:#{1,6}|[-*+]|\d{1,3}[.)])\s+")
+_Q_LABEL = re.compile(r"(?:Q|Question|QUESTION)\s*:\s*|Q\.\s+")
+_A_LABEL = re.compile(r"(?:A|Answer|ANSWER)\s*:\s*|A\.\s+")
+_EMPHASIS = ("**", "__", "*", "_")
+
+
+def _unwrap(text: str) -> str:
+    """`text` without emphasis around all of it ("**Is it free?**" -> "Is it free?")."""
+    for mark in _EMPHASIS:
+        inner = text[len(mark) : -len(mark)]
+        if (
+            len(text) > 2 * len(mark)
+            and text.startswith(mark)
+            and text.endswith(mark)
+            and mark not in inner
+            and not inner[:1].isspace()
+        ):
+            return inner.strip()
+    return text
+
+
+def read_question(line: str) -> tuple[str, bool] | None:
+    """The question a stripped line asks, and whether it carried a "Q:" label;
+    None if the line is no question."""
+    text = line
+    if m := _LINE_MARKER.match(text):
+        text = text[m.end() :]
+    text = _unwrap(text)
+    labelled = bool(m := _Q_LABEL.match(text))
+    if m:
+        text = _unwrap(text[m.end() :])
+    text = text.strip()
+    if not text.endswith(QUESTION_MARKS):
+        return None
+    return text, labelled
 
 
 def _layout_slip(name: str, number: int, line: str, what: str) -> Diagnostic | None:
@@ -150,16 +195,40 @@ def parse_document(name: str, text: str) -> ParsedDocument:
             f"line {q_line} (emh has no headings: delete the line to leave it out)",
         )
 
+    # a Markdown heading in an answer (its line, its place in `body`, the answer's
+    # last line before it), until more text follows it
+    markdown_heading: tuple[int, int, int] | None = None
+
+    def section(number: int) -> Diagnostic:
+        return Diagnostic(
+            name,
+            number,
+            f"line is a section heading before the next question; left out of the answer "
+            f"to line {q_line}",
+        )
+
+    def drop_section_heading() -> None:
+        """A Markdown heading that is the last text of an answer titles what follows."""
+        nonlocal markdown_heading, body_last
+        if markdown_heading is not None:
+            number, at, body_last = markdown_heading
+            del body[at:]
+            diags.append(section(number))
+            markdown_heading = None
+
     # a line in capitals right under answer text is a heading if a question follows
     capitals_before_question: int | None = None
+    labelled = False  # the question had a "Q:" label, so its answer may have an "A:"
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
-        if is_question(stripped):
+        question = read_question(stripped)
+        if question is not None:
             if capitals_before_question is not None:
                 diags.append(heading(capitals_before_question))
                 capitals_before_question = None
+            drop_section_heading()
             close()
-            q_text, q_line, body, body_start = stripped, number, [], None
+            (q_text, labelled), q_line, body, body_start = question, number, [], None
         elif not stripped:
             if body and body[-1] != "":
                 body.append("")
@@ -171,11 +240,20 @@ def parse_document(name: str, text: str) -> ParsedDocument:
             ):
                 diags.append(slip)
         else:
+            if labelled and not body and (m := _A_LABEL.match(stripped)):
+                stripped = stripped[m.end() :]
+                if not stripped:
+                    continue  # "A:" on a line of its own
             if body_start is None:
                 body_start = number
             capitals_before_question = None
+            if markdown_heading is not None:  # text follows it: a heading inside the answer
+                diags.append(heading(markdown_heading[0]))
+                markdown_heading = None
             if body and looks_like_heading(stripped):
-                if body[-1] == "" or _MARKDOWN_HEADING.match(stripped):
+                if _MARKDOWN_HEADING.match(stripped):
+                    markdown_heading = (number, len(body), body_last)
+                elif body[-1] == "":
                     diags.append(heading(number))
                 else:
                     capitals_before_question = number
@@ -185,6 +263,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
                 name, number, stripped, f"read as more of the answer to line {q_line}"
             ):
                 diags.append(slip)
+    drop_section_heading()
     close()
     diags.extend(_answer_like_questions(name, lines, items))
     diags.sort(key=lambda d: d.line or 0)
