@@ -903,11 +903,12 @@ def test_a_variant_the_store_writes_is_not_announced(
     assert r.exit_code == 0 and ("Showing results for: color" in r.stdout) is corrected
 
 
-@pytest.mark.parametrize("query", ["how r u", "?"])
+@pytest.mark.parametrize("query", ["how r u", "?", "should I be worried"])
 def test_json_of_a_query_with_nothing_to_search(cli: Invoke, query: str) -> None:
+    # a question emh cannot answer (exit 1), not a usage error
     r = cli("ask", query, "--json")
     message = "nothing to search for: the query has no searchable words"
-    assert (r.exit_code, r.stderr) == (2, f"emh: {message}\n")
+    assert (r.exit_code, r.stderr) == (1, f"emh: {message}\n")
     assert json.loads(r.stdout) == {"query": query, "results": [], "error": message}
     r = cli("ask", query)
-    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"emh: {message}\n")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"emh: {message}\n")

@@ -29,7 +29,10 @@ class SourceError(EmhError):
 
 
 class NothingToSearch(EmhError):
-    """The query has no searchable words."""
+    """The query has no searchable words ("should I be worried"): a question
+    emh has no answer for, not a mistake of usage (exit status 1)."""
+
+    exit_code = 1
 
 
 class LexiconError(EmhError):
