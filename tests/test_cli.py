@@ -572,6 +572,18 @@ def test_build_cli(cli: Invoke, tmp_path: Path) -> None:
     assert r.stderr.splitlines() == err[-1:]
 
 
+def test_build_warns_when_no_question_has_an_answer(cli: Invoke, tmp_path: Path) -> None:
+    src, out = tmp_path / "q.txt", tmp_path / "q.json"
+    src.write_text("What is A?\nWhat is B?\n", encoding="utf-8")
+    r = cli("build", str(src), "-o", str(out), "-q")
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [
+        f"emh: wrote {out}: 2 entries (0 answered, 2 unanswered) from 1 document",
+        "emh: warning: no question has an answer, so the store can answer nothing "
+        "(an answer is the line or lines after its question)",
+    ]
+
+
 def test_build_to_stdout(cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     r = cli("build", *map(str, REAL_SOURCES), "-o", "-", "-q")

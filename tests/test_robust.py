@@ -203,6 +203,14 @@ def test_duplicate_document_names(cli: Invoke, tmp_path: Path) -> None:
     assert out.read_bytes() == OLD
 
 
+def test_a_source_given_twice_is_read_once(cli: Invoke, tmp_path: Path) -> None:
+    src, out = tmp_path / "doc.txt", tmp_path / "out.json"
+    src.write_text("Q?\nA.\n")
+    r = cli("build", str(src), str(tmp_path / "." / "doc.txt"), "-o", str(out), "-q")
+    assert r.exit_code == 0, r.stderr
+    assert [d["name"] for d in json.loads(out.read_bytes())["documents"]] == ["doc.txt"]
+
+
 def test_unwritable_outputs(cli: Invoke, tmp_path: Path) -> None:
     src = str(REAL_SOURCES[1])
     r = cli("build", src, "-o", str(tmp_path / "no" / "x.json"))

@@ -92,12 +92,18 @@ def _dump_indented(fields: dict[str, Any]) -> bytes:
 
 
 def read_sources(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[str, bytes]]:
-    """Read source files as (document name, bytes); names must be unique."""
+    """Read source files as (document name, bytes); names must be unique. A
+    file given twice (`emh build *.txt faq.txt`) is read once."""
     out: list[tuple[str, bytes]] = []
     seen: dict[str, str] = {}
+    files: set[str] = set()
     for p in paths:
         path = Path(p)
         name = path.name
+        file = os.path.realpath(path)
+        if file in files:
+            continue
+        files.add(file)
         try:
             data = path.read_bytes()
         except FileNotFoundError:

@@ -682,6 +682,12 @@ def build(
         f"from {plural(len(result.documents), 'document')}"
     )
     sys.stderr.write(wrap_line(summary, width) + "\n")
+    if not answered:
+        nothing = (
+            "emh: warning: no question has an answer, so the store can answer nothing "
+            "(an answer is the line or lines after its question)"
+        )
+        sys.stderr.write(wrap_line(nothing, width) + "\n")
 
 
 def _write_store(output: str, result: Any) -> None:
