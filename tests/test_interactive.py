@@ -371,6 +371,12 @@ def test_session_completions(session: interactive.Session) -> None:
     assert ":show 10" in session.completions(":show 1")
     assert session.completions(":list thal") == [":list thalassemia"]
     assert session.completions("how is") == []
+    # the commands that work without ':' complete without it too
+    assert session.completions("li") == ["list "]
+    assert session.completions("sh") == ["show "]
+    assert session.completions("list thal") == ["list thalassemia"]
+    assert session.completions("he") == session.completions("") == []  # help needs its ':'
+    assert session.completions("show ")[:3] == ["show 1", "show 2", "show 3"]  # number order
     assert session.completions(":topics x") == []
 
 

@@ -110,21 +110,24 @@ class Session:
         return self._topics
 
     def completions(self, line: str) -> list[str]:
-        """Whole-line candidates for what has been typed so far (commands only)."""
+        """Whole-line candidates for what has been typed so far (commands only,
+        with their ':' or, for those that work without it, without)."""
+        colon = line.startswith(":")
         commands = [":list", ":topics", ":sources", ":show", ":help", ":quit"]
-        if not line.startswith(":"):
-            return []
+        if not colon:
+            commands = [c[1:] for c in commands if c[1:] in BARE_COMMANDS or c == ":show"]
         head, space, rest = line.partition(" ")
         head = head.lower()
         if not space:
-            return [
-                c + " " if c in (":list", ":show") else c for c in commands if c.startswith(head)
-            ]
+            if not head:
+                return []
+            takes_word = ("list", "show", ":list", ":show")
+            return [c + " " if c in takes_word else c for c in commands if c.startswith(head)]
         if " " in rest:
             return []
-        if head == ":show":
-            words = self.index.ids()
-        elif head == ":list":
+        if head.lstrip(":") == "show" and head in commands:
+            words = sorted(self.index.ids(), key=_id_order)
+        elif head.lstrip(":") == "list" and head in commands:
             words = self.topics()
         else:
             return []
@@ -355,3 +358,8 @@ def run(store: Path, *, read: Callable[[str], str] = input) -> int:
 def _flush(stream: Any) -> None:
     with contextlib.suppress(OSError, ValueError, AttributeError):
         stream.flush()
+
+
+def _id_order(entry_id: str) -> tuple[int, str]:
+    """Ids in number order (1, 2, 10), any that are not numbers after them."""
+    return (int(entry_id), "") if entry_id.isdigit() else (1 << 62, entry_id)
