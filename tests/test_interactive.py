@@ -149,6 +149,22 @@ def test_prompt_commands_ctrl_c_and_ctrl_d(tmp_path: Path) -> None:
     assert "a half typed question" not in (tmp_path / "state" / "emh" / "history").read_text()
 
 
+def test_a_dumb_terminal_gets_a_plain_prompt(tmp_path: Path) -> None:
+    """TERM=dumb (an editor's shell buffer): the prompt without readline or escape codes."""
+    child = spawn(tmp_path, TERM="dumb")
+    child.expect_exact(PROMPT)
+    assert child.before.startswith("Ask a question, or :help for commands.")
+    child.sendline("how is it treated")
+    child.expect_exact(PROMPT)
+    shown = child.before
+    assert "1. How is extramedullary hematopoiesis treated?" in shown
+    assert "\x1b" not in shown
+    child.sendline(":quit")
+    text, status = run_to_end(child)
+    assert status == 0 and "\x1b" not in text
+    assert not (tmp_path / "state" / "emh" / "history").exists()  # no readline, no history
+
+
 def test_prompt_closest_questions(tmp_path: Path) -> None:
     child = spawn(tmp_path)
     child.expect_exact(PROMPT)

@@ -255,10 +255,11 @@ def main_callback(
 ) -> None:
     State.data = data
     if ctx.invoked_subcommand is None:
-        if sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
+        if sys.stdin.isatty() and sys.stdout.isatty():
             from emh_cli.interactive import run
 
-            raise SystemExit(run(_store_path()))
+            dumb = os.environ.get("TERM") == "dumb"  # an editor's shell buffer: no readline
+            raise SystemExit(run(_store_path(), line_editing=not dumb))
         if _is_piped(sys.stdin):  # `echo "is it cancer" | emh`: say what reads stdin
             _fail(
                 "no command given; to answer questions read from stdin, use: emh ask --batch",

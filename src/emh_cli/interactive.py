@@ -254,6 +254,10 @@ def _save_history(readline: Any, path: Path | None) -> None:
         os.chmod(path, 0o600)
 
 
+def _no_record(line: str) -> None:
+    """No history to keep a line in."""
+
+
 @contextlib.contextmanager
 def _line_editing(session: Session) -> Iterator[Callable[[str], None]]:
     """readline set up for the session; yields a function that records a line."""
@@ -319,8 +323,10 @@ def _banner(out: Output, index: Index, store: Path) -> None:
     )
 
 
-def run(store: Path, *, read: Callable[[str], str] = input) -> int:
-    """The prompt loop. Returns the exit status (0)."""
+def run(store: Path, *, read: Callable[[str], str] = input, line_editing: bool = True) -> int:
+    """The prompt loop. Returns the exit status (0). Without `line_editing`
+    (a dumb terminal, such as an editor's shell buffer) readline is not loaded:
+    no history or Tab, and no escape codes for the terminal to show."""
     from emh_cli.index import open_index
     from emh_cli.output import Output
 
@@ -333,7 +339,8 @@ def run(store: Path, *, read: Callable[[str], str] = input) -> int:
         _banner(out, index, store)
     else:
         out.write("Ask a question, or :help for commands. :q or Ctrl-D leaves.\n")
-    with _line_editing(session) as record:
+    editing = _line_editing(session) if line_editing else contextlib.nullcontext(_no_record)
+    with editing as record:
         while True:
             try:
                 line = read(PROMPT)
