@@ -361,6 +361,8 @@ def test_no_confident_answer(index: Index, query: str) -> None:
         ("is there a CT and MRI study of EMH in sickle cell disease", "sickle"),
         ("emh in children", "children"),
         ("how is it treated in kids", "kids"),
+        # a result that lacks the subject the query names: it is not about EMH
+        ("how common is emh", "hematopoiesis"),
     ],
 )
 def test_what_the_store_lacks_is_named(index: Index, query: str, word: str) -> None:
@@ -399,6 +401,11 @@ def test_a_common_word_the_store_lacks_is_named(
     got = set(ask(store, query, min_score=0).not_covered)
     assert named <= got
     assert not (not_named & got)
+
+
+def test_the_subject_is_named_only_when_no_result_has_it(index: Index) -> None:
+    assert ask(index, "how is emh treated").not_covered == ()
+    assert ask(index, "what is extramedullary hematopoiesis").not_covered == ()
 
 
 def test_a_qualifier_the_store_lacks_is_answered_with_a_note(index: Index) -> None:
