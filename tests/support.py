@@ -108,16 +108,23 @@ def oracle_parse(document: str, text: str) -> list[SourceQA]:
     current: tuple[int, str] | None = None
     labelled = False
     body: list[str] = []
+    fence = ""  # inside a Markdown code block (``` or ~~~), a line is text
+    last_is_code = False
 
     def close() -> None:
         if current is not None:
-            if len(body) > 1 and _HEADING.match(body[-1]):
+            if len(body) > 1 and _HEADING.match(body[-1]) and not last_is_code:
                 body.pop()
             out.append(SourceQA(document, current[0], current[1], "\n".join(body) or None))
 
     for number, raw in enumerate(lines, start=1):
         s = raw.strip()
-        q = _oracle_question(s)
+        code = bool(fence) or s[:3] in ("```", "~~~")
+        if s[:3] in ("```", "~~~"):
+            fence = s[:3] if not fence else ("" if s[:3] == fence else fence)
+        q = None if code else _oracle_question(s)
+        if s and q is None:
+            last_is_code = code
         if q is not None:
             close()
             current, body, labelled = (number, q[0]), [], q[1]

@@ -492,6 +492,29 @@ def test_markdown_dress_is_not_part_of_a_question() -> None:
     assert _heading_warnings(doc) == [(9, _section_warning(5)), (34, _heading_warning(28))]
 
 
+def test_a_code_block_is_answer_text() -> None:
+    text = (
+        "How do I update?\n\n```\n$ tool update\nReally update?\n# restart it\n```\n\n"
+        "Is it free?\nYes.\n"
+    )
+    doc = parse_document("faq.md", text)
+    assert [(qa.line, qa.question) for qa in doc.items] == [
+        (1, "How do I update?"),
+        (9, "Is it free?"),
+    ]
+    assert doc.items[0].answer == "```\n$ tool update\nReally update?\n# restart it\n```"
+    assert not doc.diagnostics
+
+
+def test_a_code_block_never_closed_is_reported() -> None:
+    doc = parse_document("faq.md", "How?\n~~~\ncode\nIs it free?\nYes.\n")
+    assert [qa.question for qa in doc.items] == ["How?"]
+    assert [str(d) for d in doc.diagnostics] == [
+        "faq.md:2: this '~~~' opens a code block that is never closed, so every line after "
+        "it was read as code, not as a question; close it with '~~~'"
+    ]
+
+
 @pytest.mark.parametrize(
     "line",
     [

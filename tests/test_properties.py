@@ -84,7 +84,7 @@ LINE = st.one_of(
         ["What is it?", "Why?", "?", "  Is it so?  ", "An answer.", "Cut …", "Cut...", "", " ",
          "A: prefixed", "[19] mark", "\ufeffBOM?", "tab\tline?", "cr\rinside?", "?\r",
          "## Section", "### Is it a heading?", "- Is it listed?", "**Is it bold?**", "Q: Is it?",
-         "1. Is it first?", "A:", "* *"]
+         "1. Is it first?", "A:", "* *", "```", "~~~", "# a comment"]
     ),
     st.text(max_size=40).map(lambda s: s.replace("\n", " ")),
     st.text(max_size=30).map(lambda s: s.replace("\n", " ") + "?"),

@@ -95,6 +95,9 @@ _LINE_MARKER = re.compile(r"(?:#{1,6}|[-*+]|\d{1,3}[.)])\s+")
 _Q_LABEL = re.compile(r"(?:Q|Question|QUESTION)\s*:\s*|Q\.\s+")
 _A_LABEL = re.compile(r"(?:A|Answer|ANSWER)\s*:\s*|A\.\s+")
 _EMPHASIS = ("**", "__", "*", "_")
+# A Markdown code block opens and closes with one of these: inside it a line
+# ending in "?" ("Continue? [y/N]") or starting with "#" (a shell comment) is code.
+CODE_FENCES = ("```", "~~~")
 
 
 def _unwrap(text: str) -> str:
@@ -219,9 +222,18 @@ def parse_document(name: str, text: str) -> ParsedDocument:
     # a line in capitals right under answer text is a heading if a question follows
     capitals_before_question: int | None = None
     labelled = False  # the question had a "Q:" label, so its answer may have an "A:"
+    fence: str | None = None  # the mark of the Markdown code block we are in
+    fence_line = 0
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
-        question = read_question(stripped)
+        code = fence is not None or stripped.startswith(CODE_FENCES)  # text, whatever it says
+        if stripped.startswith(CODE_FENCES):
+            mark = stripped[:3]
+            if fence is None:
+                fence, fence_line = mark, number
+            elif mark == fence:
+                fence = None
+        question = None if code else read_question(stripped)
         if question is not None:
             if capitals_before_question is not None:
                 diags.append(heading(capitals_before_question))
@@ -250,7 +262,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
             if markdown_heading is not None:  # text follows it: a heading inside the answer
                 diags.append(heading(markdown_heading[0]))
                 markdown_heading = None
-            if body and looks_like_heading(stripped):
+            if body and not code and looks_like_heading(stripped):
                 if _MARKDOWN_HEADING.match(stripped):
                     markdown_heading = (number, len(body), body_last)
                 elif body[-1] == "":
@@ -259,12 +271,24 @@ def parse_document(name: str, text: str) -> ParsedDocument:
                     capitals_before_question = number
             body.append(stripped)
             body_last = number
-            if slip := _layout_slip(
-                name, number, stripped, f"read as more of the answer to line {q_line}"
+            if not code and (
+                slip := _layout_slip(
+                    name, number, stripped, f"read as more of the answer to line {q_line}"
+                )
             ):
                 diags.append(slip)
     drop_section_heading()
     close()
+    if fence is not None:
+        diags.append(
+            Diagnostic(
+                name,
+                fence_line,
+                f"this '{fence}' opens a code block that is never closed, so every line "
+                "after it was read as code, not as a question; close it with "
+                f"'{fence}'",
+            )
+        )
     diags.extend(_answer_like_questions(name, lines, items))
     diags.sort(key=lambda d: d.line or 0)
     if preamble_line is not None:
