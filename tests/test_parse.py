@@ -494,15 +494,17 @@ def test_markdown_dress_is_not_part_of_a_question() -> None:
 
 def test_a_code_block_is_answer_text() -> None:
     text = (
-        "How do I update?\n\n```\n$ tool update\nReally update?\n# restart it\n```\n\n"
-        "Is it free?\nYes.\n"
+        "How do I update?\n\n```\n$ tool update\nReally update?\n# restart it\n  done  \n```\n"
+        "\nIs it free?\nYes.\n"
     )
     doc = parse_document("faq.md", text)
     assert [(qa.line, qa.question) for qa in doc.items] == [
         (1, "How do I update?"),
-        (9, "Is it free?"),
+        (10, "Is it free?"),
     ]
-    assert doc.items[0].answer == "```\n$ tool update\nReally update?\n# restart it\n```"
+    # the block's lines keep their indentation
+    code = "```\n$ tool update\nReally update?\n# restart it\n  done\n```"
+    assert doc.items[0].answer == code
     assert not doc.diagnostics
 
 

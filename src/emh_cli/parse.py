@@ -269,7 +269,8 @@ def parse_document(name: str, text: str) -> ParsedDocument:
                     diags.append(heading(number))
                 else:
                     capitals_before_question = number
-            body.append(stripped)
+            inside = fence is not None and not stripped.startswith(CODE_FENCES)
+            body.append(raw.rstrip() if inside else stripped)  # code keeps its indentation
             body_last = number
             if not code and (
                 slip := _layout_slip(
