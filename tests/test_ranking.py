@@ -392,6 +392,9 @@ Turn the barrel adjuster until the pads meet the rim.
         ("which paint suits bicycle brakes", {"paint"}, set()),
         # numbers and fragments are not named, nor is what a result matches
         ("is 2 bicycle brakes im", set(), {"2", "im", "brakes"}),
+        # a word the store lacks is named however common, unless it is phrasing
+        ("can i bring my dog on a bicycle", {"dog"}, set()),
+        ("is a different bicycle chain better", set(), {"different", "better"}),
     ],
 )
 def test_a_common_word_the_store_lacks_is_named(

@@ -29,7 +29,7 @@ from emh_cli.plan import (  # re-exported: the ranker's public names
     split_options,
     unknown_factor,
 )
-from emh_cli.textnorm import clean_query, fold
+from emh_cli.textnorm import clean_query, fold, is_phrasing_word
 from emh_cli.weights import WEIGHTS, Weights, idf
 
 __all__ = [
@@ -454,14 +454,22 @@ def not_covered(plan: QueryPlan, shown: Sequence[Result], unit: float) -> tuple[
             c.qualifier
             or c.term in plan.subject_terms
             or c.weight >= NOT_COVERED_WEIGHT * unit
-            or (not c.known and _word_like(c.text) and c.weight >= NOT_COVERED_UNKNOWN * unit)
+            or (not c.known and _unknown_worth_naming(c, unit))
         )
     )
 
 
-def _word_like(text: str) -> bool:
-    """A word of at least four letters, not a number or a fragment ("im", "re")."""
-    return len(text) >= 4 and text.isalpha()
+def _unknown_worth_naming(c: Concept, unit: float) -> bool:
+    """A word the store lacks altogether is named if it weighs at least
+    NOT_COVERED_UNKNOWN and has four letters or more, or, whatever it weighs,
+    if it has three or more and is not English phrasing (lexicon/not_topics.txt):
+    "dog" in "can I bring my dog" on a bicycle-hire FAQ. Never a number or a
+    fragment ("im", "re")."""
+    if not c.text.isalpha() or len(c.text) < 3:
+        return False
+    if len(c.text) >= 4 and c.weight >= NOT_COVERED_UNKNOWN * unit:
+        return True
+    return not is_phrasing_word(c.text)
 
 
 def _result(index: Index, plan: QueryPlan, s: Scored, highlight: bool) -> Result:
