@@ -441,9 +441,7 @@ NOT_COVERED_UNKNOWN = 0.2
 
 def not_covered(plan: QueryPlan, shown: Sequence[Result], unit: float) -> tuple[str, ...]:
     """The query's words (as typed, after correction) that weigh and that no
-    shown result matches: "children" in "emh in children". Words of the
-    store's subject the query names count however little they weigh: "how
-    common is emh" answered from an entry about mediastinal masses."""
+    shown result matches: "children" in "emh in children"."""
     matched = {w for r in shown for w in r.matched}
     return tuple(
         c.text
@@ -452,7 +450,6 @@ def not_covered(plan: QueryPlan, shown: Sequence[Result], unit: float) -> tuple[
         and c.text not in matched
         and (
             c.qualifier
-            or c.term in plan.subject_terms
             or c.weight >= NOT_COVERED_WEIGHT * unit
             or (not c.known and _unknown_worth_naming(c, unit))
         )
