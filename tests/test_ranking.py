@@ -410,6 +410,38 @@ def test_the_subject_is_not_named(index: Index) -> None:
     assert ask(index, "how common is emh").not_covered == ()  # the off-topic flag says it
 
 
+LIBRARY_FAQ = """Is there wi-fi in the library?
+
+Yes, free wi-fi in every room; ask at the desk for the code.
+
+Can I borrow e-books?
+
+Yes, through the app, up to five at a time.
+
+Where do I return books?
+
+At any branch, or in the slot by the door.
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "entry", "searched"),
+    [
+        ("wifi code", "1", "wi fi code"),  # the store writes it "wi-fi"
+        ("wi fi code", "1", "wi fi code"),
+        ("can i borrow ebooks", "2", "borrow books"),
+    ],
+)
+def test_a_hyphenated_word_is_found_written_joined(
+    make_store: Callable[..., Path], query: str, entry: str, searched: str
+) -> None:
+    store = open_index(make_store(LIBRARY_FAQ, vocabulary={}))
+    a = ask(store, query)
+    assert a.results and a.results[0].entry.id == entry
+    assert a.plan is not None and a.plan.searched_for == searched
+    assert not a.plan.corrected and a.not_covered == ()
+
+
 def test_a_qualifier_the_store_lacks_is_answered_with_a_note(index: Index) -> None:
     a = ask(index, "emh in children")
     assert a.results and a.results[0].entry.id == "2"

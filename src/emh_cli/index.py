@@ -31,6 +31,7 @@ from emh_cli.textnorm import (
     LEXICON_DIR,
     Analyzer,
     fold,
+    hyphenated,
     load_lexicon,
     read_common_words,
 )
@@ -40,9 +41,9 @@ if TYPE_CHECKING:
 
 # Part of every index's fingerprint: raise it when the way a text becomes terms
 # changes (5: the field's vocabulary comes from the store; 6: a synonym of several
-# words is a phrase, not its words; 7: the store's own spellings are kept), so
-# old indexes are rebuilt.
-INDEX_FORMAT = 7
+# words is a phrase, not its words; 7: the store's own spellings are kept; 8: its
+# hyphenated words, for a query that writes them joined), so old indexes are rebuilt.
+INDEX_FORMAT = 8
 ENV_CACHE = "EMH_CACHE_DIR"
 # Per-term lookups and decoded entries an Index keeps (its database never
 # changes under it); past this many of a kind, that memo starts afresh.
@@ -277,6 +278,7 @@ _SCHEMA = """
             WITHOUT ROWID;
         CREATE INDEX words_len ON words (len, word);
         CREATE TABLE respelled (word TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE compounds (word TEXT PRIMARY KEY, pieces TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE common (word TEXT PRIMARY KEY, rank INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE questions (id TEXT NOT NULL, question TEXT NOT NULL, answered INTEGER NOT NULL);
         CREATE VIRTUAL TABLE fts USING fts5 (q, a, content='');
@@ -296,6 +298,7 @@ def write_index(
     qdf: Counter[str] = Counter()
     words: Counter[str] = Counter()
     raw_words: set[str] = set()  # as the store writes them, before respelling
+    compounds: dict[str, str] = {}  # "wifi": "wi fi", from the store's "wi-fi"
     answered = 0
     fts_rows: list[tuple[int, str, str]] = []  # joined: a fraction of the memory of lists
     question_rows: list[tuple[str, str, int]] = []  # for suggestions, in store order
@@ -309,6 +312,9 @@ def write_index(
                 tokens = fold(text)
                 words.update(an.content(an.words_of_tokens(tokens)))
                 raw_words.update(tokens)
+                if "-" in text:
+                    for pieces in hyphenated(text):
+                        compounds.setdefault("".join(pieces), " ".join(pieces))
             question_rows.extend((e.id, q, int(e.answer is not None)) for q in e.questions)
             if e.answer is not None:
                 answered += 1
@@ -336,6 +342,11 @@ def write_index(
     # the store's own spellings that the lexicon respells ("colour")
     respelled = sorted(w for w in raw_words if an.spell(w) != w)
     conn.executemany("INSERT INTO respelled VALUES (?)", ((w,) for w in respelled))
+    # hyphenated words the store never writes joined, for a query that does ("wifi")
+    conn.executemany(
+        "INSERT INTO compounds VALUES (?, ?)",
+        sorted((w, p) for w, p in compounds.items() if w not in raw_words and len(p) <= 60),
+    )
     for w in an.words:
         words[w] += 0
     conn.executemany(
@@ -483,6 +494,14 @@ class Index:
                 "respelled", words, "SELECT word, 1 FROM respelled WHERE word IN ({marks})"
             )
         )
+
+    def compound_pieces(self, words: Iterable[str]) -> dict[str, list[str]]:
+        """Those `words` the store writes only with hyphens, with their pieces
+        ("wifi" -> wi, fi, where the store says "wi-fi")."""
+        found = self._lookup(
+            "compound", words, "SELECT word, pieces FROM compounds WHERE word IN ({marks})"
+        )
+        return {w: str(p).split() for w, p in found.items()}
 
     def known_words(self, words: Iterable[str]) -> set[str]:
         """Those `words` the store's vocabulary (or the lexicon) has."""

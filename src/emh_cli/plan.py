@@ -249,7 +249,15 @@ def normalise(r: _Reading, content: list[str], known: _Known) -> list[str]:
     """Content words with typos corrected, known prefixes taken off and phrases read."""
     an, index = r.an, r.index
     fixed: list[str] = []
+    lacking = [w for w in content if an.term(w) not in known.df and w not in known.in_store]
+    compounds = index.compound_pieces(lacking) if lacking else {}
     for w in content:
+        if w in compounds:  # "wifi" where the store writes "wi-fi": its spelling, not a typo
+            pieces = an.content(compounds[w]) or compounds[w]
+            for piece in pieces:  # one thing asked about, as an abbreviation's words are
+                r.share[piece] = min(r.share.get(piece, 1.0), 1.0 / len(pieces))
+            fixed.extend(pieces)
+            continue
         if an.term(w) in known.df or w in an.words or w in known.common or w in known.in_store:
             fixed.append(w)
             continue

@@ -43,6 +43,15 @@ def clean_query(text: str) -> str:
     return raw.decode("utf-8", "replace")
 
 
+_HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+
+
+def hyphenated(text: str) -> list[list[str]]:
+    """The folded pieces of each hyphenated word of `text` ("wi-fi" -> wi, fi)."""
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    return [m.group().split("-") for m in _HYPHENATED.finditer(text)]
+
+
 def fold(text: str) -> list[str]:
     """Unicode-, case- and accent-folded word tokens of `text`."""
     text = unicodedata.normalize("NFKD", text.casefold())
