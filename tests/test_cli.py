@@ -548,6 +548,15 @@ def test_the_refusals_hint_names_the_store_it_was_asked_of(
     assert r.stderr.splitlines()[-1].startswith("Read one with: emh show ")
 
 
+def test_the_empty_query_hint_fits_the_store(cli: Invoke, make_store: StoreMaker) -> None:
+    store = make_store("How do I fix a flat tyre?\nPatch the tube.\n", doc_name="bike.txt")
+    r = cli("--data", str(store), "ask", "  ")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        'emh: empty query: ask a question, e.g. emh ask "how do I start"\n',
+    )
+
+
 def test_an_empty_data_path_is_an_error_not_the_bundled_store(cli: Invoke) -> None:
     for args in (["--data", "", "ask", "how is it treated"], ["list", "--data", " "]):
         r = cli(*args)

@@ -350,6 +350,18 @@ def test_session_errors_are_one_line(session: interactive.Session, line: str, me
     assert err.count("\n") == 1
 
 
+def test_the_help_example_is_a_question_of_the_store(tmp_path: Path) -> None:
+    bundled = bundled_store_path()
+    assert interactive._example(open_index(bundled), bundled) == "how is it treated"
+    store = tmp_path / "bike.json"
+    src = tmp_path / "bike.txt"
+    src.write_text("Untitled?\n\nHow do I fix a flat tyre?\nPatch the tube.\n", encoding="utf-8")
+    from emh_cli.build import build, read_sources
+
+    store.write_bytes(build(read_sources([src])).serialize())
+    assert interactive._example(open_index(store), store) == "How do I fix a flat tyre?"
+
+
 def test_session_closest_questions(session: interactive.Session) -> None:
     session.handle("how is tuberculosis treated")
     _, err = _texts(session)

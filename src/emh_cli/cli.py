@@ -434,7 +434,11 @@ def ask(
         return
     text = " ".join(query or [])
     if not text.strip():
-        raise UsageError('empty query: ask a question, e.g. emh ask "how is it treated"')
+        from emh_cli.store import bundled_store_path
+
+        bundled = _store_path() == bundled_store_path()
+        example = 'emh ask "how is it treated"' if bundled else 'emh ask "how do I start"'
+        raise UsageError(f"empty query: ask a question, e.g. {example}")
     from emh_cli.errors import NothingToSearch
     from emh_cli.output import nearest_message
     from emh_cli.rank import ask as run_ask

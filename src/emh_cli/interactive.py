@@ -44,14 +44,14 @@ COMMANDS = (
 )
 
 
-def help_text(width: int = 80) -> str:
+def help_text(width: int = 80, example: str = "how is it treated") -> str:
     """The prompt's help, folded at spaces to `width` columns."""
     import textwrap
 
     width = max(width, 30)
     wrap = textwrap.TextWrapper(width=width, break_long_words=True, break_on_hyphens=False)
     name_w = max(len(n) for n, _ in COMMANDS) + 4
-    lines = wrap.wrap("Type a question and press Enter, e.g.  how is it treated")
+    lines = wrap.wrap(f"Type a question and press Enter, e.g.  {example}")
     lines.append("Commands:")
     for name, what in COMMANDS:
         head = f"  {name:<{name_w - 2}}"
@@ -90,6 +90,7 @@ class Session:
     index: Index
     out: Output
     limit: int = 3
+    example: str = "how is it treated"  # a question the help shows
     _topics: list[str] | None = field(default=None, repr=False)
 
     def width(self) -> int:
@@ -207,7 +208,7 @@ class Session:
         name, _, arg = text.partition(" ")
         name, arg = name.lower(), arg.strip()
         if name in HELP_WORDS:
-            self.out.write(help_text(self.width()) + "\n")
+            self.out.write(help_text(self.width(), self.example) + "\n")
         elif name in (":list", ":ls", ":l"):
             entries = self.index.entries()
             if arg:
@@ -252,6 +253,19 @@ def _save_history(readline: Any, path: Path | None) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         readline.write_history_file(str(path))
         os.chmod(path, 0o600)
+
+
+def _example(index: Index, store: Path) -> str:
+    """A question for the help to show: the bundled store's usual one, else the
+    store's own first answered question (a bicycle shop is not asked how it is
+    treated)."""
+    from emh_cli.present import sanitize
+    from emh_cli.store import bundled_store_path
+
+    if store == bundled_store_path():
+        return "how is it treated"
+    first = next((e for e in index.entries() if e.answered), None)
+    return sanitize(first.question) if first is not None else "how do I start"
 
 
 def _no_record(line: str) -> None:
@@ -334,7 +348,7 @@ def run(store: Path, *, read: Callable[[str], str] = input, line_editing: bool =
     out = Output()
     if out.rich:
         out.documents = [d.name for d in index.documents]
-    session = Session(index, out)
+    session = Session(index, out, example=_example(index, store))
     if out.rich:
         _banner(out, index, store)
     else:
