@@ -492,6 +492,18 @@ def test_markdown_dress_is_not_part_of_a_question() -> None:
     assert _heading_warnings(doc) == [(9, _section_warning(5)), (34, _heading_warning(28))]
 
 
+def test_section_headings_left_out_are_one_warning() -> None:
+    text = (
+        "## A\n\nOne?\nYes.\n\n## B\n\nTwo?\nYes.\n\n## C\n\nThree?\nYes.\n\n## D\n\nFour?\nNo.\n"
+    )
+    doc = parse_document("faq.md", text)
+    assert [qa.answer for qa in doc.items] == ["Yes.", "Yes.", "Yes.", "No."]
+    assert [str(d) for d in doc.diagnostics][1:] == [
+        "faq.md:6: line is a section heading before the next question, as are lines 11, 16; "
+        "each was left out of the answer before it"
+    ]
+
+
 def test_a_code_block_is_answer_text() -> None:
     text = (
         "How do I update?\n\n```\n$ tool update\nReally update?\n# restart it\n  done  \n```\n"

@@ -202,13 +202,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
     # last line before it), until more text follows it
     markdown_heading: tuple[int, int, int] | None = None
 
-    def section(number: int) -> Diagnostic:
-        return Diagnostic(
-            name,
-            number,
-            f"line is a section heading before the next question; left out of the answer "
-            f"to line {q_line}",
-        )
+    sections: list[tuple[int, int]] = []  # (heading line, question line) left out
 
     def drop_section_heading() -> None:
         """A Markdown heading that is the last text of an answer titles what follows."""
@@ -216,7 +210,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
         if markdown_heading is not None:
             number, at, body_last = markdown_heading
             del body[at:]
-            diags.append(section(number))
+            sections.append((number, q_line))
             markdown_heading = None
 
     # a line in capitals right under answer text is a heading if a question follows
@@ -280,6 +274,8 @@ def parse_document(name: str, text: str) -> ParsedDocument:
                 diags.append(slip)
     drop_section_heading()
     close()
+    if sections:
+        diags.append(_sections_left_out(name, sections))
     if fence is not None:
         diags.append(
             Diagnostic(
@@ -302,6 +298,21 @@ def parse_document(name: str, text: str) -> ParsedDocument:
             ),
         )
     return ParsedDocument(name, len(lines), tuple(items), tuple(diags))
+
+
+def _sections_left_out(name: str, sections: list[tuple[int, int]]) -> Diagnostic:
+    """One warning for the Markdown section headings left out of answers: a
+    well-formed Markdown FAQ has one per section."""
+    (first, q_line), *more = sections
+    if not more:
+        what = f"line is a section heading before the next question; left out of the answer to line {q_line}"
+    else:
+        lines = ", ".join(str(n) for n, _ in more)
+        what = (
+            f"line is a section heading before the next question, as are lines {lines}; "
+            "each was left out of the answer before it"
+        )
+    return Diagnostic(name, first, what)
 
 
 # A line's first sentence: everything up to the first '.', '!' or '?'.
