@@ -183,6 +183,16 @@ def test_off_topic_only_where_most_entries_name_the_subject(
     assert [e.id for e in learned.entries if "off_topic" in e.flags] == []
 
 
+def test_the_text_before_the_first_question_teaches_abbreviations() -> None:
+    doc = (
+        b"# Quill\n\nQuill is a command line interface (CLI) for notes.\n\n"
+        b"How do I install Quill?\nRun pip install quill.\n"
+    )
+    res = build([("faq.md", doc)])
+    assert res.vocabulary["abbreviations"] == {"cli": "command line interface"}
+    assert [e.question for e in res.entries] == ["How do I install Quill?"]
+
+
 def test_unanswered_duplicates_are_not_merged(vocab: dict[str, Any]) -> None:
     res = build([("a.txt", b"Why?\n"), ("b.txt", b"Why?\nBecause.\nWhy?\n")], vocab)
     assert [(e.question, e.answer) for e in res.entries] == [

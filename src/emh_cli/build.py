@@ -163,7 +163,8 @@ def build(
         subject_given = "subject" in (vocabulary or {}).get("words", {})
         vocab = complete_vocabulary(
             [[qa.question] for qa in answered],
-            [str(qa.answer) for qa in answered],
+            # what a document says before its first question teaches too
+            [*(str(qa.answer) for qa in answered), *(d.preamble for d, _ in parsed if d.preamble)],
             vocabulary or {},
         )
         return _merge(parsed, Analyzer(load_lexicon(vocab)), vocab, subject_given)

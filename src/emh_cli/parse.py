@@ -54,6 +54,9 @@ class ParsedDocument:
     lines: int
     items: tuple[ParsedQA, ...]
     diagnostics: tuple[Diagnostic, ...]
+    # the text before the first question: no answer, but what the build may learn
+    # from ("Quill is a command-line interface (CLI) ...")
+    preamble: str = ""
 
 
 def decode_source(name: str, data: bytes) -> str:
@@ -170,6 +173,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
     body_start: int | None = None
     body_last = 0
     preamble_line: int | None = None
+    preamble: list[str] = []
 
     def close() -> None:
         if q_text is None:
@@ -239,6 +243,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
             if body and body[-1] != "":
                 body.append("")
         elif q_text is None:
+            preamble.append(stripped)
             if preamble_line is None:
                 preamble_line = number
             if slip := _layout_slip(
@@ -297,7 +302,7 @@ def parse_document(name: str, text: str) -> ParsedDocument:
                 "text before the first question belongs to no question; skipped",
             ),
         )
-    return ParsedDocument(name, len(lines), tuple(items), tuple(diags))
+    return ParsedDocument(name, len(lines), tuple(items), tuple(diags), "\n".join(preamble))
 
 
 def _sections_left_out(name: str, sections: list[tuple[int, int]]) -> Diagnostic:
