@@ -548,6 +548,26 @@ def test_the_refusals_hint_names_the_store_it_was_asked_of(
     assert r.stderr.splitlines()[-1].startswith("Read one with: emh show ")
 
 
+def test_a_refusal_names_the_question_the_store_has_without_an_answer(
+    cli: Invoke, make_store: StoreMaker
+) -> None:
+    store = make_store(
+        "How do I install Quill?\nRun the installer.\n\nWhat does it cost?\n\n"
+        "Who makes Quill?\nQuill Ltd.\n",
+        doc_name="quill.txt",
+    )
+    r = cli("--data", str(store), "ask", "what does it cost")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[:2] == [
+        "emh: no confident answer for 'what does it cost'",
+        "The store has this question, but its source gives no answer: [2] What does it cost?",
+    ]
+    out = json.loads(cli("--data", str(store), "ask", "what does it cost", "--json").stdout)
+    assert out["unanswered"] == [{"id": "2", "question": "What does it cost?"}]
+    out = json.loads(cli("--data", str(store), "ask", "who sells it", "--json").stdout)
+    assert out["unanswered"] == []
+
+
 def test_the_empty_query_hint_fits_the_store(cli: Invoke, make_store: StoreMaker) -> None:
     store = make_store("How do I fix a flat tyre?\nPatch the tube.\n", doc_name="bike.txt")
     r = cli("--data", str(store), "ask", "  ")

@@ -102,6 +102,7 @@ def test_answer_json_without_results_has_nearest() -> None:
         "threshold": 50.0,
         "not_covered": [],
         "nearest": [{"id": "1", "question": "A question?", "score": 12.5}],
+        "unanswered": [],
     }
 
 

@@ -322,7 +322,8 @@ AskJson = Annotated[
         help="Write JSON to stdout: an object with query, results (best first: entry "
         f"fields {ENTRY_FIELDS}, and score 0-100), threshold, searched_for, corrected, "
         "not_covered (query words no shown answer holds); "
-        "and nearest (id, question, score) when nothing is confident. "
+        "and, when nothing is confident, nearest (id, question, score) and unanswered "
+        "(id, question: the store has the question asked, but no answer). "
         "With --batch, one such object per line.",
     ),
 ]

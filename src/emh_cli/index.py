@@ -602,6 +602,13 @@ class Index:
     def ids(self) -> list[str]:
         return [str(r[0]) for r in self.conn.execute("SELECT id FROM entries ORDER BY rowid")]
 
+    @cached_property
+    def unanswered_terms(self) -> list[tuple[str, frozenset[str]]]:
+        """(id, terms) of every question its source leaves unanswered (read once)."""
+        rows = self.conn.execute("SELECT id, question FROM questions WHERE answered = 0")
+        an = self.analyzer
+        return [(str(i), frozenset(an.doc_terms(str(q)))) for i, q in rows]
+
     def questions(self) -> list[tuple[str, str, bool]]:
         """(id, question, answered) of every entry, for suggestions."""
         rows = self.conn.execute("SELECT id, question, answered FROM questions ORDER BY rowid")

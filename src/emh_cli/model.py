@@ -176,3 +176,6 @@ class Answer(NamedTuple):
     # words of the query, as typed, that carry weight and that none of the
     # results (or, with none, of the nearest questions) covers
     not_covered: tuple[str, ...] = ()
+    # with no confident result: the store's unanswered questions that ask just
+    # what the query asks (its source has the question but no answer)
+    unanswered: tuple[Entry, ...] = ()

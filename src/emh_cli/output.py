@@ -219,6 +219,7 @@ def answer_json(answer: Answer, explain: bool = False) -> dict[str, Any]:
             {"id": r.entry.id, "question": r.entry.question, "score": r.score}
             for r in answer.nearest
         ]
+        out["unanswered"] = [{"id": e.id, "question": e.question} for e in answer.unanswered]
     if explain and plan is not None:
         out["explain"] = {
             "searched_for": plan.searched_for,
@@ -513,6 +514,11 @@ def nearest_message(
         best = max(r.score for r in answer.nearest)
         head += f" (best score {best:g}, threshold {answer.threshold:g})"
     lines = [head]
+    for e in answer.unanswered:
+        lines.append(
+            f"The store has this question, but its source gives no answer: "
+            f"[{sanitize(e.id)}] {sanitize(e.question)}"
+        )
     ids: dict[str, list[str]] = {}
     for r in answer.nearest:
         ids.setdefault(sanitize(r.entry.question), []).append(sanitize(r.entry.id))

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from emh_cli.index import Index, Indexed
-from emh_cli.model import Answer, Concept, QueryPlan, Result
+from emh_cli.model import Answer, Concept, Entry, QueryPlan, Result
 from emh_cli.plan import (  # re-exported: the ranker's public names
     MAX_QUERY_CHARS,
     MAX_QUERY_WORDS,
@@ -428,7 +428,20 @@ def ask(
         if not nearest:
             nearest = tuple(fuzzy_nearest(index, query, 3))
     uncovered = not_covered(plan, results or nearest, idf(0, max(index.answered_count, 1)))
-    return Answer(query, plan, results, nearest, min_score, not_covered=uncovered)
+    asked = () if results else unanswered_asking(index, plan)
+    return Answer(query, plan, results, nearest, min_score, not_covered=uncovered, unanswered=asked)
+
+
+def unanswered_asking(index: Index, plan: QueryPlan) -> tuple[Entry, ...]:
+    """The store's unanswered questions whose words are just the query's
+    ("what does it cost" and "What does it cost?"), so that a refusal can say
+    the store has the question but not its answer."""
+    wanted = {c.term for c in plan.concepts if c.role == "content"}
+    if not wanted:
+        return ()
+    # an entry once, though several of its questions ask it
+    ids = dict.fromkeys(eid for eid, terms in index.unanswered_terms if terms == wanted)
+    return tuple(e for eid in ids if (e := index.entry(eid)) is not None)
 
 
 # A query word counts as not covered when it weighs at least this share of an
