@@ -352,6 +352,14 @@ def test_wrap_line_folds_at_spaces_under_the_text(width: int) -> None:
     assert wrap_line(line, None) == line
 
 
+def test_wrap_line_hangs_a_build_warning_under_its_text() -> None:
+    line = "quill.md:12: line is a section heading before the next question; left out of it"
+    assert wrap_line(line, 60).split("\n") == [
+        "quill.md:12: line is a section heading before the next",
+        "             question; left out of it",
+    ]
+
+
 @pytest.mark.parametrize("width", [40, 60, 80])
 def test_wrap_line_keeps_a_short_quoted_command_together(width: int) -> None:
     line = (

@@ -97,7 +97,7 @@ def stream_width(stream: IO[str]) -> int | None:
         return None
 
 
-_MARKER = re.compile(r"\s*(?:emh: |\[[^\]]*\] |\d+\. )?")
+_MARKER = re.compile(r"\s*(?:emh: |\[[^\]]*\] |\d+\. |[^\s:]+:\d+: )?")  # or "faq.md:12: "
 
 
 _SHORT_QUOTED = re.compile(r"'[^'\n]{1,24}'|\"[^\"\n]{1,24}\"")
@@ -106,7 +106,8 @@ _KEEP = "\x00"  # a space inside a short quoted span, while folding
 
 def wrap_line(line: str, width: int | None) -> str:
     """`line` folded at spaces to `width` columns, continuation lines indented
-    under its text (after a leading "emh: ", "[4, 20] " or "2. ")."""
+    under its text (after a leading "emh: ", "[4, 20] ", "2. " or a build
+    warning's "faq.md:12: ")."""
     if width is None or len(line) <= width or width < 20:
         return line
     import textwrap
