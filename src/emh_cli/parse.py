@@ -165,144 +165,157 @@ def _one_line(name: str, number: int, what: str) -> Diagnostic:
 def parse_document(name: str, text: str) -> ParsedDocument:
     """Parse one document's text. Never raises; problems become diagnostics."""
     lines = split_lines(text)
-    items: list[ParsedQA] = []
-    diags: list[Diagnostic] = []
-    q_text: str | None = None
-    q_line = 0
-    body: list[str] = []
-    body_start: int | None = None
-    body_last = 0
-    preamble_line: int | None = None
-    preamble: list[str] = []
-
-    def close() -> None:
-        if q_text is None:
-            return
-        while body and body[-1] == "":
-            body.pop()
-        answer = "\n".join(body) if body else None
-        items.append(ParsedQA(q_text, q_line, answer, body_start if answer else None))
-        if answer is None:
-            diags.append(Diagnostic(name, q_line, "question has no answer; kept as unanswered"))
-        elif items[-1].truncated:
-            mark = next(m for m in TRUNCATION_MARKS if answer.rstrip().endswith(m))
-            diags.append(
-                Diagnostic(
-                    name,
-                    body_last,
-                    f"answer is cut off in the source (ends with '{mark}'); flagged truncated",
-                )
-            )
-
-    def heading(number: int) -> Diagnostic:
-        return Diagnostic(
-            name,
-            number,
-            f"line looks like a section heading; kept as more of the answer to "
-            f"line {q_line} (emh has no headings: delete the line to leave it out)",
-        )
-
-    # a Markdown heading in an answer (its line, its place in `body`, the answer's
-    # last line before it), until more text follows it
-    markdown_heading: tuple[int, int, int] | None = None
-
-    sections: list[tuple[int, int]] = []  # (heading line, question line) left out
-
-    def drop_section_heading() -> None:
-        """A Markdown heading that is the last text of an answer titles what follows."""
-        nonlocal markdown_heading, body_last
-        if markdown_heading is not None:
-            number, at, body_last = markdown_heading
-            del body[at:]
-            sections.append((number, q_line))
-            markdown_heading = None
-
-    # a line in capitals right under answer text is a heading if a question follows
-    capitals_before_question: int | None = None
-    labelled = False  # the question had a "Q:" label, so its answer may have an "A:"
+    reader = _Reader(name)
     fence: str | None = None  # the mark of the Markdown code block we are in
-    fence_line = 0
     for number, raw in enumerate(lines, start=1):
         stripped = raw.strip()
-        code = fence is not None or stripped.startswith(CODE_FENCES)  # text, whatever it says
-        if stripped.startswith(CODE_FENCES):
+        fence_line = stripped.startswith(CODE_FENCES)
+        code = fence is not None or fence_line  # text, whatever it says
+        if fence_line:
             mark = stripped[:3]
             if fence is None:
-                fence, fence_line = mark, number
+                fence, reader.fence_line = mark, number
             elif mark == fence:
                 fence = None
         question = None if code else read_question(stripped)
         if question is not None:
-            if capitals_before_question is not None:
-                diags.append(heading(capitals_before_question))
-                capitals_before_question = None
-            drop_section_heading()
-            close()
-            (q_text, labelled), q_line, body, body_start = question, number, [], None
+            reader.question(number, *question)
         elif not stripped:
-            if body and body[-1] != "":
-                body.append("")
-        elif q_text is None:
-            preamble.append(stripped)
-            if preamble_line is None:
-                preamble_line = number
-            if slip := _layout_slip(
-                name, number, stripped, "skipped with the text before the first question"
-            ):
-                diags.append(slip)
+            reader.blank()
+        elif reader.q_text is None:
+            reader.preamble_text(number, stripped)
         else:
-            if labelled and not body and (m := _A_LABEL.match(stripped)):
-                stripped = stripped[m.end() :]
-                if not stripped:
-                    continue  # "A:" on a line of its own
-            if body_start is None:
-                body_start = number
-            capitals_before_question = None
-            if markdown_heading is not None:  # text follows it: a heading inside the answer
-                diags.append(heading(markdown_heading[0]))
-                markdown_heading = None
-            if body and not code and looks_like_heading(stripped):
-                if _MARKDOWN_HEADING.match(stripped):
-                    markdown_heading = (number, len(body), body_last)
-                elif body[-1] == "":
-                    diags.append(heading(number))
-                else:
-                    capitals_before_question = number
-            inside = fence is not None and not stripped.startswith(CODE_FENCES)
-            body.append(raw.rstrip() if inside else stripped)  # code keeps its indentation
-            body_last = number
-            if not code and (
-                slip := _layout_slip(
-                    name, number, stripped, f"read as more of the answer to line {q_line}"
-                )
-            ):
-                diags.append(slip)
-    drop_section_heading()
-    close()
-    if sections:
-        diags.append(_sections_left_out(name, sections))
-    if fence is not None:
-        diags.append(
-            Diagnostic(
-                name,
-                fence_line,
-                f"this '{fence}' opens a code block that is never closed, so every line "
-                "after it was read as code, not as a question; close it with "
-                f"'{fence}'",
+            in_block = fence is not None and not fence_line
+            reader.answer_text(number, raw.rstrip() if in_block else stripped, code)
+    return reader.finish(lines, fence)
+
+
+class _Reader:
+    """`parse_document`'s state: the question being read, its answer so far,
+    and what the document has said so far."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.items: list[ParsedQA] = []
+        self.diags: list[Diagnostic] = []
+        self.q_text: str | None = None
+        self.q_line = 0
+        self.labelled = False  # the question had a "Q:" label: its answer may have "A:"
+        self.body: list[str] = []
+        self.body_start: int | None = None
+        self.body_last = 0
+        self.preamble: list[str] = []
+        self.preamble_line: int | None = None
+        # a line in capitals right under answer text is a heading if a question follows
+        self.capitals_before_question: int | None = None
+        # a Markdown heading in an answer (its line, its place in `body`, the
+        # answer's last line before it), until more text follows it
+        self.markdown_heading: tuple[int, int, int] | None = None
+        self.sections: list[tuple[int, int]] = []  # (heading line, question line) left out
+        self.fence_line = 0
+
+    def question(self, number: int, text: str, labelled: bool) -> None:
+        if self.capitals_before_question is not None:
+            self.diags.append(self.heading(self.capitals_before_question))
+            self.capitals_before_question = None
+        self.drop_section_heading()
+        self.close()
+        self.q_text, self.labelled, self.q_line = text, labelled, number
+        self.body, self.body_start = [], None
+
+    def blank(self) -> None:
+        if self.body and self.body[-1] != "":
+            self.body.append("")
+
+    def preamble_text(self, number: int, text: str) -> None:
+        self.preamble.append(text)
+        if self.preamble_line is None:
+            self.preamble_line = number
+        what = "skipped with the text before the first question"
+        if slip := _layout_slip(self.name, number, text, what):
+            self.diags.append(slip)
+
+    def answer_text(self, number: int, text: str, code: bool) -> None:
+        """One line of the answer (`code`: of a code block, read as it is)."""
+        body = self.body
+        if self.labelled and not body and (m := _A_LABEL.match(text)):
+            text = text[m.end() :]
+            if not text:
+                return  # "A:" on a line of its own
+        if self.body_start is None:
+            self.body_start = number
+        self.capitals_before_question = None
+        if self.markdown_heading is not None:  # text follows it: a heading inside the answer
+            self.diags.append(self.heading(self.markdown_heading[0]))
+            self.markdown_heading = None
+        if body and not code and looks_like_heading(text):
+            if _MARKDOWN_HEADING.match(text):
+                self.markdown_heading = (number, len(body), self.body_last)
+            elif body[-1] == "":
+                self.diags.append(self.heading(number))
+            else:
+                self.capitals_before_question = number
+        body.append(text)
+        self.body_last = number
+        what = f"read as more of the answer to line {self.q_line}"
+        if not code and (slip := _layout_slip(self.name, number, text, what)):
+            self.diags.append(slip)
+
+    def heading(self, number: int) -> Diagnostic:
+        return Diagnostic(
+            self.name,
+            number,
+            f"line looks like a section heading; kept as more of the answer to "
+            f"line {self.q_line} (emh has no headings: delete the line to leave it out)",
+        )
+
+    def drop_section_heading(self) -> None:
+        """A Markdown heading that is the last text of an answer titles what follows."""
+        if self.markdown_heading is not None:
+            number, at, self.body_last = self.markdown_heading
+            del self.body[at:]
+            self.sections.append((number, self.q_line))
+            self.markdown_heading = None
+
+    def close(self) -> None:
+        """The question being read, with its answer, as an item."""
+        if self.q_text is None:
+            return
+        body = self.body
+        while body and body[-1] == "":
+            body.pop()
+        answer = "\n".join(body) if body else None
+        qa = ParsedQA(self.q_text, self.q_line, answer, self.body_start if answer else None)
+        self.items.append(qa)
+        if answer is None:
+            self.diags.append(
+                Diagnostic(self.name, self.q_line, "question has no answer; kept as unanswered")
             )
+        elif qa.truncated:
+            mark = next(m for m in TRUNCATION_MARKS if answer.rstrip().endswith(m))
+            what = f"answer is cut off in the source (ends with '{mark}'); flagged truncated"
+            self.diags.append(Diagnostic(self.name, self.body_last, what))
+
+    def finish(self, lines: list[str], fence: str | None) -> ParsedDocument:
+        self.drop_section_heading()
+        self.close()
+        diags, name = self.diags, self.name
+        if self.sections:
+            diags.append(_sections_left_out(name, self.sections))
+        if fence is not None:
+            what = (
+                f"this '{fence}' opens a code block that is never closed, so every line "
+                f"after it was read as code, not as a question; close it with '{fence}'"
+            )
+            diags.append(Diagnostic(name, self.fence_line, what))
+        diags.extend(_answer_like_questions(name, lines, self.items))
+        diags.sort(key=lambda d: d.line or 0)
+        if self.preamble_line is not None:
+            what = "text before the first question belongs to no question; skipped"
+            diags.insert(0, Diagnostic(name, self.preamble_line, what))
+        return ParsedDocument(
+            name, len(lines), tuple(self.items), tuple(diags), "\n".join(self.preamble)
         )
-    diags.extend(_answer_like_questions(name, lines, items))
-    diags.sort(key=lambda d: d.line or 0)
-    if preamble_line is not None:
-        diags.insert(
-            0,
-            Diagnostic(
-                name,
-                preamble_line,
-                "text before the first question belongs to no question; skipped",
-            ),
-        )
-    return ParsedDocument(name, len(lines), tuple(items), tuple(diags), "\n".join(preamble))
 
 
 def _sections_left_out(name: str, sections: list[tuple[int, int]]) -> Diagnostic:
@@ -310,7 +323,10 @@ def _sections_left_out(name: str, sections: list[tuple[int, int]]) -> Diagnostic
     well-formed Markdown FAQ has one per section."""
     (first, q_line), *more = sections
     if not more:
-        what = f"line is a section heading before the next question; left out of the answer to line {q_line}"
+        what = (
+            "line is a section heading before the next question; left out of the answer "
+            f"to line {q_line}"
+        )
     else:
         lines = ", ".join(str(n) for n, _ in more)
         what = (
