@@ -604,10 +604,10 @@ class Index:
 
     @cached_property
     def unanswered_terms(self) -> list[tuple[str, frozenset[str]]]:
-        """(id, terms) of every question its source leaves unanswered (read once)."""
-        rows = self.conn.execute("SELECT id, question FROM questions WHERE answered = 0")
-        an = self.analyzer
-        return [(str(i), frozenset(an.doc_terms(str(q)))) for i, q in rows]
+        """(id, terms) of every question its source leaves unanswered, from the
+        terms the index keeps of each entry's questions (read once)."""
+        rows = self.conn.execute("SELECT id, qterms FROM entries WHERE answered = 0")
+        return [(str(i), frozenset(ts)) for i, qterms in rows for ts in json.loads(qterms)]
 
     def questions(self) -> list[tuple[str, str, bool]]:
         """(id, question, answered) of every entry, for suggestions."""

@@ -33,6 +33,9 @@ HELP_WORDS = frozenset({":help", ":h", ":?", "help", "?"})
 # Commands that also run without their ':' when typed alone ("show ID" and
 # "list TOPIC" too: see Session.bare_command).
 BARE_COMMANDS = frozenset({"list", "topics", "sources"})
+# the commands Tab completes, after a ':' and without one ("show" takes an id)
+COMMAND_NAMES = ("list", "topics", "sources", "show", "help", "quit")
+BARE_NAMES = tuple(n for n in COMMAND_NAMES if n in BARE_COMMANDS or n == "show")
 
 COMMANDS = (
     (":list [TOPIC]", "entries (id, question, topics, sources), optionally of one topic"),
@@ -113,27 +116,20 @@ class Session:
     def completions(self, line: str) -> list[str]:
         """Whole-line candidates for what has been typed so far (commands only,
         with their ':' or, for those that work without it, without)."""
-        colon = line.startswith(":")
-        commands = [":list", ":topics", ":sources", ":show", ":help", ":quit"]
-        if not colon:
-            commands = [c[1:] for c in commands if c[1:] in BARE_COMMANDS or c == ":show"]
-        head, space, rest = line.partition(" ")
-        head = head.lower()
+        mark = ":" if line.startswith(":") else ""
+        names = COMMAND_NAMES if mark else BARE_NAMES
+        head, space, rest = line.lower().partition(" ")
+        name = head.removeprefix(mark)
         if not space:
             if not head:
                 return []
-            takes_word = ("list", "show", ":list", ":show")
-            return [c + " " if c in takes_word else c for c in commands if c.startswith(head)]
-        if " " in rest:
+            found = [n for n in names if n.startswith(name)]
+            return [mark + n + (" " if n in ("list", "show") else "") for n in found]
+        if " " in rest or name not in names:
             return []
-        if head.lstrip(":") == "show" and head in commands:
-            words = sorted(self.index.ids(), key=_id_order)
-        elif head.lstrip(":") == "list" and head in commands:
-            words = self.topics()
-        else:
-            return []
+        words = self.index.ids() if name == "show" else self.topics() if name == "list" else []
         # case-insensitive: `:list Thal` completes to `:list thalassemia`
-        return [f"{head} {w}" for w in words if w.lower().startswith(rest.lower())]
+        return [f"{head} {w}" for w in words if w.lower().startswith(rest)]
 
     # -- one line -------------------------------------------------------------
 
@@ -379,8 +375,3 @@ def run(store: Path, *, read: Callable[[str], str] = input, line_editing: bool =
 def _flush(stream: Any) -> None:
     with contextlib.suppress(OSError, ValueError, AttributeError):
         stream.flush()
-
-
-def _id_order(entry_id: str) -> tuple[int, str]:
-    """Ids in number order (1, 2, 10), any that are not numbers after them."""
-    return (int(entry_id), "") if entry_id.isdigit() else (1 << 62, entry_id)

@@ -46,17 +46,19 @@ def clean_query(text: str) -> str:
 _HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
 
 
+def _folded(text: str) -> str:
+    """`text` case- and accent-folded (Unicode NFKD, combining marks dropped)."""
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
 def hyphenated(text: str) -> list[list[str]]:
     """The folded pieces of each hyphenated word of `text` ("wi-fi" -> wi, fi)."""
-    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
-    return [m.group().split("-") for m in _HYPHENATED.finditer(text)]
+    return [m.group().split("-") for m in _HYPHENATED.finditer(_folded(text))]
 
 
 def fold(text: str) -> list[str]:
     """Unicode-, case- and accent-folded word tokens of `text`."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = _COMBINING.sub("", text)
-    return _TOKEN.findall(text)
+    return _TOKEN.findall(_folded(text))
 
 
 def read_common_words() -> list[str]:
